@@ -111,11 +111,11 @@ demo: deps
 
 build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(BASE_CFLAGS) -c -o $@ $<
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(BASE_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer $(BASE_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+	$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer $(BASE_CFLAGS) -MMD -MP -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -133,4 +133,7 @@ fmt:
 clean:
 	rm -rf build swarmwatch
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d)
+# Keep object files that only fuzz targets use (make would delete them).
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_BIN:=.d) $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:=.d)

@@ -134,7 +134,7 @@ static inline uint32_t sw_bencode_first(uint32_t idx)
  * first one, or SW_E_INVALID if containers are left open.
  */
 #ifndef SW_BENCODE_ENC_MAX_DEPTH
-#define SW_BENCODE_ENC_MAX_DEPTH 32
+#define SW_BENCODE_ENC_MAX_DEPTH SW_BENCODE_MAX_DEPTH /* writes whatever the decoder reads */
 #endif
 
 struct sw_bencode_enc {
