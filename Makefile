@@ -100,10 +100,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 
 unit: $(TEST_BIN)
 
-# `make check` is the one test command (README.md and .ci/run use it).
+# `make check` is the one test command (README.md and .ci/run use it).  It
+# builds with ASan+UBSan unless CHECK_SANITIZE=0, so every test run is also
+# a memory-safety and leak check.
+CHECK_SANITIZE ?= 1
+CHECK_BUILD := $(if $(filter 1,$(CHECK_SANITIZE)),build/san,build/rel)
 check: deps
-	@$(MAKE) --no-print-directory swarmwatch unit
-	@BUILD=$(BUILD) bash tests/run.sh
+	@$(MAKE) --no-print-directory SANITIZE=$(CHECK_SANITIZE) swarmwatch unit
+	@BUILD=$(CHECK_BUILD) bash tests/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory swarmwatch

@@ -114,7 +114,7 @@ int sw_buf_read_file(struct sw_buf *b, const char *path)
 	uint8_t chunk[65536];
 	FILE *f;
 	size_t n;
-	int rc = SW_OK;
+	int rc = SW_OK, saved;
 
 	f = fopen(path, "rb");
 	if (f == NULL)
@@ -127,6 +127,8 @@ int sw_buf_read_file(struct sw_buf *b, const char *path)
 	if (ferror(f))
 		rc = SW_E_IO;
 out:
+	saved = errno;
 	fclose(f);
+	errno = saved; /* callers report the read's errno, not fclose's */
 	return rc;
 }

@@ -32,7 +32,10 @@ int sw_buf_printf(struct sw_buf *b, const char *fmt, ...) __attribute__((format(
 /* Hand the data to the caller (who frees it) and reset the buffer. */
 uint8_t *sw_buf_steal(struct sw_buf *b, size_t *len_out);
 
-/* Read a whole file into b (subject to b->max). */
+/*
+ * Append a whole file to b (subject to b->max).  SW_E_NOT_FOUND when it does
+ * not exist, SW_E_IO (errno set) when it cannot be read, e.g. a directory.
+ */
 int sw_buf_read_file(struct sw_buf *b, const char *path);
 
 #endif /* SW_BUF_H */
