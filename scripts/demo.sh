@@ -12,8 +12,8 @@ mkdir -p "$dir/Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8/Sample"
 head -c 3000000 /dev/urandom >"$dir/Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8/Fury.2014.DVDScr.avi"
 head -c 200000 /dev/urandom >"$dir/Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8/Sample/sample.avi"
 echo "Encoded by CM8" >"$dir/Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8/CM8.nfo"
-mktorrent -q -l 18 -a udp://127.0.0.1:6969/announce -a http://127.0.0.1:8000/announce \
-	-o "$dir/fury.torrent" "$dir/Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8"
+mktorrent -l 18 -a udp://127.0.0.1:6969/announce -a http://127.0.0.1:8000/announce \
+	-o "$dir/fury.torrent" "$dir/Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8" >/dev/null
 
 echo "\$ swarmwatch info fury.torrent"
 "$SWARMWATCH" info "$dir/fury.torrent"
