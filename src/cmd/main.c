@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"info", sw_cmd_info, "show what a .torrent file or magnet link describes"},
+	{"count", sw_cmd_count, "count the unique IPs in one swarm, by evidence tier"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
