@@ -455,7 +455,7 @@ static void http_announce_reply(struct sw_tracker *t, const uint8_t *body, size_
 		if (status != 200)
 			snprintf(msg, sizeof(msg), "HTTP status %ld", status);
 		else
-			snprintf(msg, sizeof(msg), "%s", eb.msg[0] ? eb.msg : sw_strerror(rc));
+			snprintf(msg, sizeof(msg), "%.150s", eb.msg[0] ? eb.msg : sw_strerror(rc));
 		op_failed(t, now, io, msg);
 		goto out;
 	}
@@ -504,7 +504,7 @@ static void http_scrape_reply(struct sw_tracker *t, const uint8_t *body, size_t 
 		else if (rc == SW_E_NOT_FOUND)
 			snprintf(msg, sizeof(msg), "torrent not in scrape reply");
 		else
-			snprintf(msg, sizeof(msg), "%s", eb.msg[0] ? eb.msg : sw_strerror(rc));
+			snprintf(msg, sizeof(msg), "%.150s", eb.msg[0] ? eb.msg : sw_strerror(rc));
 		op_failed(t, now, io, msg);
 	}
 	free(tok);
