@@ -272,9 +272,7 @@ static void record(struct count *c, const struct sw_addr *a, enum sw_source src,
 	memset(&obs, 0, sizeof(obs));
 	obs.ts_ms = wall;
 	memcpy(obs.infohash, c->infohash, SW_INFOHASH_LEN);
-	obs.addr.family = a->family == AF_INET ? SW_SINK_AF_INET : SW_SINK_AF_INET6;
-	obs.addr.port = a->port;
-	memcpy(obs.addr.ip, a->ip, SW_ADDR_V6_LEN);
+	obs.addr = *a;
 	obs.source = src;
 	obs.tier = SW_TIER_SEEN;
 	if (sw_sink_put_observation(c->sink, &obs, &eb) != SW_OK && c->db_errors++ == 0)

@@ -1,0 +1,62 @@
+/*
+ * sqlite.h - the SQLite backend of the store (see sink.h and docs/store.md).
+ *
+ * One file, WAL mode, synchronous=NORMAL, writes batched in transactions of
+ * opt->batch_rows rows through cached prepared statements, the unique-
+ * address tables updated by folding every opt->fold_rows observations and
+ * on flush.  The schema (sqlite_schema.h) is migrated forward on open.  The
+ * read helpers below answer the questions tests and reports ask; they flush
+ * first, so they see everything put so far.
+ */
+#ifndef SW_STORE_SQLITE_H
+#define SW_STORE_SQLITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/types.h"
+#include "store/sink.h"
+
+/* "No time bound" for the as_of_ms arguments below. */
+#define SW_STORE_AS_OF_ALL INT64_MAX
+
+/*
+ * Open (creating if needed) the store at path and migrate it to the
+ * current schema.  opt may be NULL (defaults); it is copied, but its
+ * addr_transform_ctx is borrowed for the sink's lifetime.  On success
+ * *out is a sink the caller closes with sw_sink_close().  On failure *out
+ * is NULL and the result is SW_E_DB (SQLite's message in eb: a path that
+ * cannot be created, a file that is not a database, a lock that did not
+ * clear within busy_timeout_ms), SW_E_UNSUPPORTED (a newer schema, or not a
+ * swarmwatch file) or SW_E_NOMEM.
+ */
+int sw_store_sqlite_open(const char *path, const struct sw_store_options *opt, struct sw_sink **out,
+                         struct sw_errbuf *eb);
+
+/* Is sink an SQLite sink?  The functions below refuse others (SW_E_INVALID). */
+bool sw_store_sqlite_is(const struct sw_sink *sink);
+
+/*
+ * Number of observations, of one swarm if infohash is not NULL (this scans
+ * the table: observations has no index, to keep inserts fast).
+ */
+int sw_store_sqlite_count_observations(struct sw_sink *sink, const uint8_t *infohash,
+                                       int64_t *n_out, struct sw_errbuf *eb);
+
+/*
+ * Unique addresses (or pseudonyms) of a title, from the `peers` table: those
+ * first observed at tier_min or a stronger tier no later than as_of_ms
+ * (SW_STORE_AS_OF_ALL: ever).  A title with no linked torrents gives 0.
+ */
+int sw_store_sqlite_unique_addrs_title(struct sw_sink *sink, int64_t title_id,
+                                       enum sw_tier tier_min, int64_t as_of_ms, int64_t *n_out,
+                                       struct sw_errbuf *eb);
+
+/* The same for one swarm, from `swarm_peers`; linked or not. */
+int sw_store_sqlite_unique_addrs_swarm(struct sw_sink *sink,
+                                       const uint8_t infohash[SW_INFOHASH_LEN],
+                                       enum sw_tier tier_min, int64_t as_of_ms, int64_t *n_out,
+                                       struct sw_errbuf *eb);
+
+#endif /* SW_STORE_SQLITE_H */
