@@ -15,6 +15,8 @@ PACKAGES=(
   libcmocka-dev sqlite3 python3 python3-libtorrent mktorrent transmission-cli
   # benchmarks: libtorrent's bdecode is the anchor for the bencode benchmark
   libtorrent-rasterbar-dev g++
+  # test bed (tests/testbed/): trackers and real clients
+  opentracker aria2 transmission-daemon qbittorrent-nox rtorrent
 )
 
 missing=()
@@ -23,14 +25,39 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# The test bed's npm tracker needs node and npm.  Machines of this kind come
+# with them (not always from Debian: a NodeSource nodejs package carries its
+# own npm, and Debian's npm package would conflict with it), so Debian's
+# nodejs and npm are asked for only when there is no npm at all.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
 
-echo "deps: installing ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# npm packages of the test bed (bittorrent-tracker), into
+# tests/testbed/node_modules (git-ignored), exactly as package-lock.json
+# pins them.  --ignore-scripts: bittorrent-tracker's optional WebRTC
+# dependency wants to download a prebuilt binary, which cannot be had here;
+# the test bed uses the tracker server alone.  Skipped when node_modules is
+# already up to date with the lockfile.
+TESTBED="$(cd "$(dirname "$0")/.." && pwd)/tests/testbed"
+if [ -f "$TESTBED/package.json" ]; then
+  stamp="$TESTBED/node_modules/.package-lock.json"
+  if [ ! -d "$TESTBED/node_modules/bittorrent-tracker" ] || [ ! -f "$stamp" ] ||
+     { [ -f "$TESTBED/package-lock.json" ] && [ "$TESTBED/package-lock.json" -nt "$stamp" ]; }; then
+    echo "deps: npm packages for tests/testbed" >&2
+    if [ -f "$TESTBED/package-lock.json" ]; then
+      (cd "$TESTBED" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+    else
+      (cd "$TESTBED" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+    fi
+  fi
+fi
