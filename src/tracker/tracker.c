@@ -479,6 +479,64 @@ out:
 	free(peers);
 }
 
+/*
+ * bittorrent-tracker (npm) writes scrape keys as the UTF-8 encoding of the
+ * infohash's bytes read as Latin-1 (so 0xe4 becomes c3 a4).  Is key such
+ * an encoding of ih?
+ */
+static bool key_is_latin1_utf8(const uint8_t *k, size_t n, const uint8_t *ih)
+{
+	size_t i = 0, j = 0;
+
+	while (i < n && j < SW_INFOHASH_LEN) {
+		unsigned v;
+
+		if (k[i] < 0x80) {
+			v = k[i++];
+		} else if ((k[i] & 0xe0) == 0xc0 && i + 1 < n && (k[i + 1] & 0xc0) == 0x80) {
+			v = (unsigned)(k[i] & 0x1f) << 6 | (k[i + 1] & 0x3f);
+			i += 2;
+			if (v < 0x80)
+				return false; /* overlong */
+		} else {
+			return false;
+		}
+		if (v != ih[j++])
+			return false;
+	}
+	return i == n && j == SW_INFOHASH_LEN;
+}
+
+/* The scrape entry for our infohash under a Latin-1-as-UTF-8 key. */
+static int scrape_lookup_mangled(const struct sw_httpt_scrape *s, const uint8_t *ih,
+				 struct sw_httpt_scrape_entry *e)
+{
+	const struct sw_bencode_doc *d = &s->doc;
+	uint32_t i, n;
+
+	if (s->files == 0 || sw_bencode_type(d, s->files) != SW_BENCODE_DICT)
+		return SW_E_NOT_FOUND;
+	n = d->tok[s->files].count;
+	for (i = s->files + 1; n-- > 0; i = d->tok[d->tok[i].next].next) {
+		const uint8_t *k;
+		size_t klen;
+		uint32_t v = d->tok[i].next;
+
+		if (sw_bencode_get_str(d, i, &k, &klen) != SW_OK ||
+		    !key_is_latin1_utf8(k, klen, ih) || sw_bencode_type(d, v) != SW_BENCODE_DICT)
+			continue;
+		memcpy(e->infohash, ih, SW_INFOHASH_LEN);
+		if (sw_bencode_dict_get_int(d, v, "complete", &e->complete) != SW_OK)
+			e->complete = -1;
+		if (sw_bencode_dict_get_int(d, v, "incomplete", &e->incomplete) != SW_OK)
+			e->incomplete = -1;
+		if (sw_bencode_dict_get_int(d, v, "downloaded", &e->downloaded) != SW_OK)
+			e->downloaded = -1;
+		return SW_OK;
+	}
+	return SW_E_NOT_FOUND;
+}
+
 static void http_scrape_reply(struct sw_tracker *t, const uint8_t *body, size_t len,
 			      long status, int64_t now, const struct sw_tracker_io *io)
 {
@@ -494,8 +552,11 @@ static void http_scrape_reply(struct sw_tracker *t, const uint8_t *body, size_t 
 		return;
 	}
 	rc = sw_httpt_parse_scrape(body, len, tok, SW_HTTPT_TOKENS, &s, &eb);
-	if (rc == SW_OK && status == 200)
+	if (rc == SW_OK && status == 200) {
 		rc = sw_httpt_scrape_lookup(&s, t->p.infohash, &e);
+		if (rc == SW_E_NOT_FOUND)
+			rc = scrape_lookup_mangled(&s, t->p.infohash, &e);
+	}
 	if (rc == SW_OK && status == 200) {
 		scrape_ok(t, now, io, e.complete, e.incomplete, e.downloaded);
 	} else {
