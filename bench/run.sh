@@ -138,4 +138,5 @@ if [ "${BENCH_VALGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
 	[ "$a1" = "$a11" ] || status=1
 fi
 echo "raw figures: $raw; summary: $summary"
+bash bench/run_tracker.sh || status=1 # tracker rates, count memory (docs/benchmarks.md)
 exit $status

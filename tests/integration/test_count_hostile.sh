@@ -53,7 +53,7 @@ by_url = {t["url"]: t for t in count["trackers"]}
 for mode, url in fake["urls"].items():
     t = by_url.get(url)
     phrase = expect.get(mode, "")
-    check("fake %-24s gets its own error" % mode,
+    check("fake %-24s: %s" % (mode, t and t["error"]),
           t is not None and not t["ok"] and t["error"] and phrase in t["error"],
           json.dumps(t))
 for t in truth["trackers"]:
