@@ -494,7 +494,7 @@ static void json_trackers(struct count *c, struct sw_json *j)
 		sw_json_key(j, "completed");
 		json_count(j, scraped ? t->completed : -1);
 		sw_json_key(j, "error");
-		sw_json_str(j, t->error[0] ? t->error : (t->answered ? NULL : "no reply"));
+		sw_json_str(j, t->error[0] ? t->error : (t->answered ? NULL : "no reply before the run ended"));
 		sw_json_obj_end(j);
 	}
 	sw_json_arr_end(j);
@@ -617,7 +617,7 @@ static int print_summary(struct count *c)
 		if (t->answered && t->error[0] == 0)
 			printf("ok");
 		else
-			printf("FAILED: %s", t->error[0] ? t->error : "no reply");
+			printf("FAILED: %s", t->error[0] ? t->error : "no reply before the run ended");
 		if (t->has_scrape)
 			printf("  (%" PRId64 " seeders, %" PRId64 " leechers, %" PRId64
 			       " completed)",
