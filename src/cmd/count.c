@@ -31,7 +31,9 @@
 #include "net/http.h"
 #include "net/ifaddr.h"
 #include "net/loop.h"
+#include "net/tcp.h"
 #include "net/udp.h"
+#include "peer/verifier.h"
 #include "proto/magnet.h"
 #include "proto/metainfo.h"
 #include "store/sink.h"
@@ -50,8 +52,9 @@
 #define PEER_ID_PREFIX        "-SW0100-"
 
 struct opts {
-	int64_t for_ms, reannounce_ms, udp_timeout_ms;
+	int64_t for_ms, reannounce_ms, udp_timeout_ms, linger_ms, revisit_ms;
 	int numwant;
+	long max_conns;
 	char **trackers;
 	size_t ntrackers;
 	bool no_trackers, no_dht, no_pex, allow_private, json, verbose;
@@ -61,8 +64,11 @@ struct opts {
 struct count {
 	struct opts o;
 	uint8_t infohash[SW_INFOHASH_LEN];
+	uint8_t ih_v2[SW_INFOHASH_V2_LEN];
+	bool has_v2;
 	char *name;
 	uint64_t left;
+	uint32_t num_pieces; /* 0 until known (a magnet: after the metadata) */
 	char **urls; /* trackers to ask, deduplicated */
 	size_t nurls;
 
@@ -70,9 +76,13 @@ struct count {
 	struct sw_udp *udp4, *udp6;
 	struct sw_http *http;
 	struct sw_tracker_client *trackers;
+	struct sw_tcp_listener *listener;
+	struct sw_verifier *verifier;
+	struct sw_vswarm *vswarm;
 	struct sw_peerset *peers, *rejected;
 	struct sw_sink *sink;
 	struct sw_ifaddrs self; /* our addresses, with port: our own endpoint */
+	uint8_t peer_id[SW_PEER_ID_LEN];
 	uint16_t port;
 	uint64_t self_seen;
 	struct event *tick, *sigint, *sigterm;
@@ -96,6 +106,9 @@ static void usage(FILE *f)
 	      "                        gives no min interval (default 5m)\n"
 	      "  --udp-timeout DURATION first UDP tracker timeout, doubled per retry (4s)\n"
 	      "  --numwant N           peers to ask for per announce (1000)\n"
+	      "  --max-conns N         concurrent peer connections (500)\n"
+	      "  --linger DURATION     time connected to a peer per visit (60s)\n"
+	      "  --revisit DURATION    gap before revisiting a peer still downloading (5m)\n"
 	      "  --allow-private       accept private, loopback and other non-public peers\n"
 	      "  --listen ADDR:PORT    local address and port (default 0.0.0.0:0)\n"
 	      "  --db FILE             also record observations and scrapes in FILE\n"
@@ -108,7 +121,7 @@ static void usage(FILE *f)
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	enum { O_FOR = 256, O_TRACKER, O_NOTR, O_NODHT, O_NOPEX, O_REANN, O_UDPTO, O_NUMWANT,
-	       O_PRIV, O_LISTEN, O_DB, O_JSON };
+	       O_PRIV, O_LISTEN, O_DB, O_JSON, O_MAXCONNS, O_LINGER, O_REVISIT };
 	static const struct option lo[] = {
 		{"for", required_argument, NULL, O_FOR},
 		{"tracker", required_argument, NULL, O_TRACKER},
@@ -118,6 +131,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{"reannounce", required_argument, NULL, O_REANN},
 		{"udp-timeout", required_argument, NULL, O_UDPTO},
 		{"numwant", required_argument, NULL, O_NUMWANT},
+		{"max-conns", required_argument, NULL, O_MAXCONNS},
+		{"linger", required_argument, NULL, O_LINGER},
+		{"revisit", required_argument, NULL, O_REVISIT},
 		{"allow-private", no_argument, NULL, O_PRIV},
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"db", required_argument, NULL, O_DB},
@@ -134,6 +150,9 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->reannounce_ms = DEFAULT_REANNOUNCE_MS;
 	o->udp_timeout_ms = DEFAULT_UDP_TIMEOUT_MS;
 	o->numwant = DEFAULT_NUMWANT;
+	o->max_conns = 500;
+	o->linger_ms = 60000;
+	o->revisit_ms = 5 * 60000;
 	o->listen = "0.0.0.0:0";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
@@ -143,6 +162,15 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case O_FOR: dur = &o->for_ms; break;
 		case O_REANN: dur = &o->reannounce_ms; break;
 		case O_UDPTO: dur = &o->udp_timeout_ms; break;
+		case O_LINGER: dur = &o->linger_ms; break;
+		case O_REVISIT: dur = &o->revisit_ms; break;
+		case O_MAXCONNS:
+			o->max_conns = strtol(optarg, &end, 10);
+			if (*end || o->max_conns < 1 || o->max_conns > 100000) {
+				fprintf(stderr, "swarmwatch: count: --max-conns: expected 1..100000\n");
+				return SW_EXIT_USAGE;
+			}
+			break;
 		case O_TRACKER: {
 			char **t = realloc(o->trackers, (o->ntrackers + 1) * sizeof(*t));
 
@@ -226,6 +254,8 @@ static int load_target(struct count *c)
 		}
 		sw_magnet_swarm_id(m, c->infohash);
 		c->name = m->name ? strdup(m->name) : NULL;
+		c->has_v2 = m->has_v2;
+		memcpy(c->ih_v2, m->infohash_v2, SW_INFOHASH_V2_LEN);
 		for (size_t i = 0; i < m->num_trackers && rc == SW_OK && !c->o.no_trackers; i++)
 			rc = add_url(c, m->trackers[i]);
 		sw_magnet_free(m);
@@ -252,6 +282,9 @@ static int load_target(struct count *c)
 		sw_metainfo_swarm_id(m, c->infohash);
 		c->name = strdup(m->name);
 		c->left = m->total_size;
+		c->num_pieces = m->num_pieces <= UINT32_MAX ? (uint32_t)m->num_pieces : 0;
+		c->has_v2 = m->has_v2;
+		memcpy(c->ih_v2, m->infohash_v2, SW_INFOHASH_V2_LEN);
 		for (size_t i = 0; i < m->num_tiers && !c->o.no_trackers; i++)
 			for (size_t j = 0; j < m->tiers[i].num_urls && rc == SW_OK; j++)
 				rc = add_url(c, m->tiers[i].urls[j]);
@@ -262,7 +295,8 @@ static int load_target(struct count *c)
 	return rc == SW_OK ? SW_EXIT_OK : SW_EXIT_FAILURE;
 }
 
-static void record(struct count *c, const struct sw_addr *a, enum sw_source src, int64_t wall)
+/* One observation of peer p, as named by src, at the tier it has now. */
+static void record(struct count *c, const struct sw_peer *p, enum sw_source src, int64_t wall)
 {
 	struct sw_observation obs;
 	struct sw_errbuf eb = {{0}};
@@ -272,37 +306,139 @@ static void record(struct count *c, const struct sw_addr *a, enum sw_source src,
 	memset(&obs, 0, sizeof(obs));
 	obs.ts_ms = wall;
 	memcpy(obs.infohash, c->infohash, SW_INFOHASH_LEN);
-	obs.addr = *a;
+	obs.addr = p->addr;
 	obs.source = src;
-	obs.tier = SW_TIER_SEEN;
+	obs.tier = (enum sw_tier)p->tier;
+	obs.has_have = p->has_have;
+	obs.have = p->have;
+	obs.client = p->client[0] ? p->client : NULL;
 	if (sw_sink_put_observation(c->sink, &obs, &eb) != SW_OK && c->db_errors++ == 0)
 		sw_error("%s: %s", c->o.db, eb.msg);
 }
 
-static void on_peers(void *ctx, struct sw_tracker *t, const struct sw_addr *peers, size_t n)
+/* Is a the endpoint we announce (a tracker may hand us back to ourselves)? */
+static bool is_self(const struct count *c, const struct sw_addr *a)
 {
-	struct count *c = ctx;
+	return a->port == c->port && sw_ifaddrs_has(&c->self, a);
+}
+
+/*
+ * Addresses named by a source: non-public ones are rejected (never
+ * contacted) unless --allow-private; the others are counted `seen` and
+ * handed to the verifier.  tracker_bit marks which tracker named them.
+ */
+static void add_named(struct count *c, const struct sw_addr *peers, size_t n, enum sw_source src,
+		      struct sw_tracker *t)
+{
 	int64_t now = sw_time_mono_ms(), wall = sw_time_wall_ms();
-	uint64_t bit = t->index < MAX_TRACKERS ? 1ull << t->index : 0;
+	uint64_t bit = t && t->index < MAX_TRACKERS ? 1ull << t->index : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		bool ok = c->o.allow_private || sw_addr_is_public(&peers[i]);
 		struct sw_peer *p;
 
-		if (peers[i].port == c->port && sw_ifaddrs_has(&c->self, &peers[i])) {
-			c->self_seen++; /* the tracker handed us back to ourselves */
+		if (is_self(c, &peers[i])) {
+			c->self_seen++;
 			continue;
 		}
-		p = sw_peerset_add(ok ? c->peers : c->rejected, &peers[i], SW_SOURCE_TRACKER, now,
-				   NULL);
-
+		p = sw_peerset_add(ok ? c->peers : c->rejected, &peers[i], src, now, NULL);
 		if (p != NULL && bit && !(p->trackers & bit)) {
 			p->trackers |= bit;
 			t->known++;
 		}
-		if (ok)
-			record(c, &peers[i], SW_SOURCE_TRACKER, wall);
+		if (!ok || p == NULL)
+			continue;
+		record(c, p, src, wall);
+		if (c->verifier != NULL)
+			sw_verifier_add_peer(c->verifier, c->vswarm, &peers[i]);
 	}
+}
+
+static void on_peers(void *ctx, struct sw_tracker *t, const struct sw_addr *peers, size_t n)
+{
+	add_named(ctx, peers, n, SW_SOURCE_TRACKER, t);
+}
+
+static void on_pex(void *ctx, struct sw_vswarm *sw, void *swarm_ctx, const struct sw_addr *peers,
+		   size_t n)
+{
+	(void)sw;
+	(void)swarm_ctx;
+	add_named(ctx, peers, n, SW_SOURCE_PEX, NULL);
+}
+
+/* The verifier learned something about a peer: raise its tier, note what it holds. */
+static void on_verified(void *ctx, const struct sw_verifier_update *u)
+{
+	struct count *c = ctx;
+	enum sw_source src = u->incoming ? SW_SOURCE_INCOMING : SW_SOURCE_TRACKER;
+	struct sw_peer *p = sw_peerset_find(c->peers, &u->addr);
+
+	if (p == NULL) {
+		/* Incoming peers are new to us; others were added when named. */
+		if (!u->incoming || (!c->o.allow_private && !sw_addr_is_public(&u->addr)))
+			return;
+		p = sw_peerset_add(c->peers, &u->addr, src, sw_time_mono_ms(), NULL);
+		if (p == NULL)
+			return;
+	} else if (u->incoming) {
+		sw_peerset_add(c->peers, &u->addr, SW_SOURCE_INCOMING, sw_time_mono_ms(), NULL);
+	}
+	if (!u->incoming) /* the observation names the source that led us to the peer */
+		for (int i = 0; i < SW_SOURCE_COUNT; i++)
+			if (p->sources & (1u << i)) {
+				src = (enum sw_source)i;
+				break;
+			}
+	sw_peerset_raise_tier(c->peers, p, u->tier);
+	if (u->have >= 0) {
+		p->has_have = true;
+		p->have = u->have;
+	}
+	if (u->client && u->client[0])
+		snprintf(p->client, sizeof(p->client), "%s", u->client);
+	record(c, p, src, sw_time_wall_ms());
+}
+
+/* Metadata arrived for a magnet or bare infohash: now we can read bitfields. */
+static void on_metadata(void *ctx, struct sw_vswarm *sw, void *swarm_ctx, const uint8_t *info,
+			size_t len)
+{
+	struct count *c = ctx;
+	struct sw_metainfo *m = NULL;
+	struct sw_errbuf eb = {{0}};
+	struct sw_buf t;
+
+	(void)swarm_ctx;
+	/* The info dict alone is not a .torrent: wrap it as one to parse it. */
+	sw_buf_init(&t, len + 16);
+	if (sw_buf_puts(&t, "d4:info") || sw_buf_append(&t, info, len) || sw_buf_putc(&t, 'e') ||
+	    sw_metainfo_parse(t.data, t.len, &m, &eb) != SW_OK) {
+		sw_warn("metadata verified but unreadable: %s", eb.msg);
+		sw_buf_deinit(&t);
+		return;
+	}
+	sw_buf_deinit(&t);
+	free(c->name);
+	c->name = strdup(m->name);
+	c->left = m->total_size;
+	c->num_pieces = (uint32_t)m->num_pieces;
+	sw_info("metadata: %s, %u pieces", m->name, c->num_pieces);
+	sw_verifier_set_pieces(c->verifier, sw, c->num_pieces);
+	sw_metainfo_free(m);
+}
+
+static void on_verifier_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	sw_info("%s", msg);
+}
+
+static void on_accept(void *ctx, struct sw_tcp *tcp)
+{
+	struct count *c = ctx;
+
+	sw_verifier_accept(c->verifier, tcp);
 }
 
 static void progress(struct count *c, bool final)
@@ -314,11 +450,14 @@ static void progress(struct count *c, bool final)
 		return;
 	for (size_t i = 0; i < n; i++)
 		answered += sw_tracker_client_at(c->trackers, i)->answered;
-	fprintf(stderr, "\r\033[K%s%" PRId64 "s/%" PRId64 "s  unique IPs %zu (tracker %zu)  "
-			"rejected %zu  trackers %zu/%zu answered",
+	fprintf(stderr, "\r\033[K%s%" PRId64 "s/%" PRId64 "s  unique IPs: %zu seen, %zu "
+			"connectable, %zu verified (%zu connections)  rejected %zu  "
+			"trackers %zu/%zu answered",
 		c->stopping ? "stopping " : "", el, c->o.for_ms / 1000,
 		sw_peerset_unique_ips(c->peers, SW_TIER_SEEN),
-		sw_peerset_unique_ips_from(c->peers, SW_SOURCE_TRACKER),
+		sw_peerset_unique_ips(c->peers, SW_TIER_CONNECTABLE),
+		sw_peerset_unique_ips(c->peers, SW_TIER_VERIFIED),
+		sw_verifier_stats(c->verifier)->active,
 		sw_peerset_unique_ips(c->rejected, SW_TIER_SEEN), answered, n);
 	if (final)
 		fputs("\r\033[K", stderr);
@@ -330,6 +469,8 @@ static void begin_stop(struct count *c)
 		return;
 	c->stopping = true;
 	c->stop_by = sw_time_mono_ms() + STOP_GRACE_MS;
+	if (c->verifier)
+		sw_verifier_stop(c->verifier);
 	sw_tracker_client_stop(c->trackers);
 }
 
@@ -370,6 +511,11 @@ static int open_sockets(struct count *c, struct sw_errbuf *eb)
 
 	if (sw_addr_parse(&la, c->o.listen) != SW_OK)
 		return sw_errbuf_set(eb, SW_E_USAGE, "--listen %s: expected ADDR:PORT", c->o.listen);
+	/* TCP first: with port 0 the kernel picks one, and UDP takes the same. */
+	rc = sw_tcp_listen(&c->loop, &la, on_accept, c, &c->listener, eb);
+	if (rc)
+		return rc;
+	la.port = sw_tcp_listener_addr(c->listener)->port;
 	if (la.family == AF_INET6) {
 		rc = sw_udp_open(&c->loop, &la, &c->udp6, eb);
 		if (rc)
@@ -397,6 +543,30 @@ static int open_sockets(struct count *c, struct sw_errbuf *eb)
 	return SW_OK;
 }
 
+static int start_verifier(struct count *c)
+{
+	struct sw_verifier_opts vo;
+	int rc;
+
+	memset(&vo, 0, sizeof(vo));
+	vo.loop = &c->loop;
+	memcpy(vo.peer_id, c->peer_id, SW_PEER_ID_LEN);
+	vo.listen_port = c->port;
+	vo.max_conns = (size_t)c->o.max_conns;
+	vo.linger_ms = c->o.linger_ms;
+	vo.revisit_ms = c->o.revisit_ms;
+	vo.ctx = c;
+	vo.update = on_verified;
+	vo.pex = c->o.no_pex ? NULL : on_pex;
+	vo.metadata = on_metadata;
+	vo.log = on_verifier_log;
+	rc = sw_verifier_new(&vo, &c->verifier);
+	if (rc == SW_OK)
+		rc = sw_verifier_add_swarm(c->verifier, c->infohash, c->has_v2 ? c->ih_v2 : NULL,
+					   c->num_pieces, c, &c->vswarm);
+	return rc;
+}
+
 static int start(struct count *c, struct sw_errbuf *eb)
 {
 	struct sw_tracker_client_opts to;
@@ -405,9 +575,17 @@ static int start(struct count *c, struct sw_errbuf *eb)
 	uint64_t seed;
 	int rc;
 
+	memcpy(c->peer_id, PEER_ID_PREFIX, strlen(PEER_ID_PREFIX));
+	if (RAND_bytes(c->peer_id + strlen(PEER_ID_PREFIX),
+		       (int)(SW_PEER_ID_LEN - strlen(PEER_ID_PREFIX))) != 1)
+		return sw_errbuf_set(eb, SW_E_NOMEM, "no random bytes");
 	rc = sw_loop_init(&c->loop, eb);
 	if (rc == SW_OK)
 		rc = open_sockets(c, eb);
+	if (rc == SW_OK) {
+		c->port = sw_tcp_listener_addr(c->listener)->port;
+		sw_ifaddrs_load(&c->self);
+	}
 	if (rc == SW_OK)
 		rc = sw_http_new(&c->loop, &c->http, eb);
 	if (rc)
@@ -418,6 +596,9 @@ static int start(struct count *c, struct sw_errbuf *eb)
 	    sw_peerset_new(DEFAULT_MAX_PEERS, seed ^ 1, &c->rejected))
 		return SW_E_NOMEM;
 
+	rc = start_verifier(c);
+	if (rc)
+		return rc;
 	memset(&to, 0, sizeof(to));
 	to.loop = &c->loop;
 	to.udp4 = c->udp4;
@@ -432,14 +613,10 @@ static int start(struct count *c, struct sw_errbuf *eb)
 
 	memset(&p, 0, sizeof(p));
 	memcpy(p.infohash, c->infohash, SW_INFOHASH_LEN);
-	memcpy(p.peer_id, PEER_ID_PREFIX, strlen(PEER_ID_PREFIX));
-	if (RAND_bytes(p.peer_id + strlen(PEER_ID_PREFIX),
-		       (int)(SW_PEER_ID_LEN - strlen(PEER_ID_PREFIX))) != 1 ||
-	    RAND_bytes((unsigned char *)&p.key, sizeof(p.key)) != 1)
+	memcpy(p.peer_id, c->peer_id, SW_PEER_ID_LEN);
+	if (RAND_bytes((unsigned char *)&p.key, sizeof(p.key)) != 1)
 		return SW_E_NOMEM;
-	p.port = sw_udp_local(c->udp4 ? c->udp4 : c->udp6)->port;
-	c->port = p.port;
-	sw_ifaddrs_load(&c->self);
+	p.port = c->port;
 	p.left = c->left;
 	p.numwant = c->o.numwant;
 	p.reannounce_floor_ms = c->o.reannounce_ms;
@@ -672,6 +849,8 @@ static void cleanup(struct count *c)
 	if (c->sigterm)
 		event_free(c->sigterm);
 	sw_tracker_client_free(c->trackers);
+	sw_verifier_free(c->verifier);
+	sw_tcp_listener_free(c->listener);
 	sw_http_free(c->http);
 	sw_udp_close(c->udp4);
 	sw_udp_close(c->udp6);

@@ -963,7 +963,7 @@ General\\Locale=en
         seed = self.peer["role"] == "seed"
         fields = {"savepath": self.dl, "paused": "false",
                   "skip_checking": "true" if seed else "false",
-                  "upLimit": "1" if seed else "0", "dlLimit": "0" if seed else "1"}
+                  "upLimit": "0", "dlLimit": "0" if seed else "1"}
         body, ctype = multipart(fields, {"torrents": ("swarm.torrent", data)})
         r = self.api("POST", "torrents/add", body, ctype)
         if r.strip() != b"Ok.":
@@ -1215,12 +1215,14 @@ def lt_group_main(spec_path):
         atp.ti = ti
         atp.save_path = p["save_path"]
         atp.flags &= ~(lt.torrent_flags.paused | lt.torrent_flags.auto_managed)
+        # Leechers are held back by their download limit alone.  An upload
+        # limit would also throttle libtorrent's handshake and BEP 10
+        # messages (it counts every byte sent for the torrent), and a peer
+        # that takes a minute to answer a handshake is not what we test.
         if p["role"] == "seed":
             atp.flags |= lt.torrent_flags.seed_mode
-            atp.upload_limit = 1
         else:
             atp.download_limit = 1
-            atp.upload_limit = 1
         h = s.add_torrent(atp)
         sessions.append((p, s, h))
         if stop.is_set():
