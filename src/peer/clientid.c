@@ -46,13 +46,13 @@
 #define AZ_VERSION_OFF  3
 #define AZ_VERSION_LEN  4
 #define AZ_END_OFF      7
-#define UNKNOWN_SHOWN   8  /* bytes of an unknown peer id shown */
+#define UNKNOWN_SHOWN   8 /* bytes of an unknown peer id shown */
 #define SHADOW_VER_OFF  1
 #define SHADOW_VER_MAX  5
 #define SHADOW_PAD_OFF  6
 #define SHADOW_PAD_LEN  3
 #define MAINLINE_PARTS  3
-#define MAINLINE_DIGITS 3  /* most digits in one number */
+#define MAINLINE_DIGITS 3 /* most digits in one number */
 #define DECIMAL         10
 #define LETTER_BASE     10 /* 'A' */
 #define LOWER_BASE      36 /* 'a' */
@@ -61,11 +61,11 @@
 
 /* How the four version characters of an Azureus-style id read. */
 enum az_format {
-	AZ_DOTTED,   /* a.b.c, and .d when d is not 0 */
-	AZ_DOTTED3,  /* a.b.c; the fourth is a release letter or build */
-	AZ_TR,       /* Transmission */
-	AZ_TWO_TWO,  /* ab.cd as %u.%02u (BitComet) */
-	AZ_WW,       /* ab.cd as %u.%u (WebTorrent) */
+	AZ_DOTTED,  /* a.b.c, and .d when d is not 0 */
+	AZ_DOTTED3, /* a.b.c; the fourth is a release letter or build */
+	AZ_TR,      /* Transmission */
+	AZ_TWO_TWO, /* ab.cd as %u.%02u (BitComet) */
+	AZ_WW,      /* ab.cd as %u.%u (WebTorrent) */
 };
 
 static const struct az_client {
@@ -73,57 +73,57 @@ static const struct az_client {
 	const char *name;
 	enum az_format fmt;
 } AZ_CLIENTS[] = {
-	{"7T", "aTorrent", AZ_DOTTED},
-	{"AG", "Ares", AZ_DOTTED},
-	{"A~", "Ares", AZ_DOTTED},
-	{"AR", "Arctic", AZ_DOTTED},
-	{"AZ", "Vuze", AZ_DOTTED},
-	{"BB", "BitBuddy", AZ_DOTTED},
-	{"BC", "BitComet", AZ_TWO_TWO},
-	{"BF", "Bitflu", AZ_DOTTED},
-	{"BI", "BiglyBT", AZ_DOTTED},
-	{"BN", "Baidu Netdisk", AZ_DOTTED},
-	{"BR", "BitRocket", AZ_DOTTED},
-	{"BS", "BTSlave", AZ_DOTTED},
-	{"BT", "BitTorrent", AZ_DOTTED3},
-	{"BW", "BitTorrent Web", AZ_DOTTED3},
-	{"CD", "Enhanced CTorrent", AZ_DOTTED},
-	{"CT", "CTorrent", AZ_DOTTED},
-	{"DE", "Deluge", AZ_DOTTED},
-	{"FD", "Free Download Manager", AZ_DOTTED},
-	{"FG", "FlashGet", AZ_DOTTED},
-	{"FW", "FrostWire", AZ_DOTTED},
-	{"FX", "Freebox BitTorrent", AZ_DOTTED},
-	{"HL", "Halite", AZ_DOTTED},
-	{"KG", "KGet", AZ_DOTTED},
-	{"KT", "KTorrent", AZ_DOTTED3},
-	{"LC", "LeechCraft", AZ_DOTTED},
-	{"LT", "libtorrent", AZ_DOTTED},
-	{"lt", "libTorrent (rtorrent)", AZ_DOTTED},
-	{"LW", "LimeWire", AZ_DOTTED},
-	{"MG", "MediaGet", AZ_DOTTED},
-	{"MO", "MonoTorrent", AZ_DOTTED},
-	{"PD", "Pando", AZ_DOTTED},
-	{"PI", "PicoTorrent", AZ_DOTTED},
-	{"qB", "qBittorrent", AZ_DOTTED},
-	{"QD", "QQDownload", AZ_DOTTED},
-	{"SD", "Thunder", AZ_DOTTED},
-	{"SP", "BitSpirit", AZ_DOTTED},
-	{"ST", "SymTorrent", AZ_DOTTED},
-	{"SW", "swarmwatch", AZ_DOTTED},
-	{"SZ", "Shareaza", AZ_DOTTED},
-	{"TL", "Tribler", AZ_DOTTED},
-	{"TR", "Transmission", AZ_TR},
-	{"TS", "Torrentstorm", AZ_DOTTED},
-	{"TT", "TuoTu", AZ_DOTTED},
-	{"UM", "µTorrent Mac", AZ_DOTTED3},
-	{"UT", "µTorrent", AZ_DOTTED3},
-	{"UW", "µTorrent Web", AZ_DOTTED3},
-	{"WD", "WebTorrent Desktop", AZ_WW},
-	{"WW", "WebTorrent", AZ_WW},
-	{"XL", "Xunlei", AZ_DOTTED},
-	{"XX", "Xtorrent", AZ_DOTTED},
-	{"ZT", "ZipTorrent", AZ_DOTTED},
+    {"7T", "aTorrent", AZ_DOTTED},
+    {"AG", "Ares", AZ_DOTTED},
+    {"A~", "Ares", AZ_DOTTED},
+    {"AR", "Arctic", AZ_DOTTED},
+    {"AZ", "Vuze", AZ_DOTTED},
+    {"BB", "BitBuddy", AZ_DOTTED},
+    {"BC", "BitComet", AZ_TWO_TWO},
+    {"BF", "Bitflu", AZ_DOTTED},
+    {"BI", "BiglyBT", AZ_DOTTED},
+    {"BN", "Baidu Netdisk", AZ_DOTTED},
+    {"BR", "BitRocket", AZ_DOTTED},
+    {"BS", "BTSlave", AZ_DOTTED},
+    {"BT", "BitTorrent", AZ_DOTTED3},
+    {"BW", "BitTorrent Web", AZ_DOTTED3},
+    {"CD", "Enhanced CTorrent", AZ_DOTTED},
+    {"CT", "CTorrent", AZ_DOTTED},
+    {"DE", "Deluge", AZ_DOTTED},
+    {"FD", "Free Download Manager", AZ_DOTTED},
+    {"FG", "FlashGet", AZ_DOTTED},
+    {"FW", "FrostWire", AZ_DOTTED},
+    {"FX", "Freebox BitTorrent", AZ_DOTTED},
+    {"HL", "Halite", AZ_DOTTED},
+    {"KG", "KGet", AZ_DOTTED},
+    {"KT", "KTorrent", AZ_DOTTED3},
+    {"LC", "LeechCraft", AZ_DOTTED},
+    {"LT", "libtorrent", AZ_DOTTED},
+    {"lt", "libTorrent (rtorrent)", AZ_DOTTED},
+    {"LW", "LimeWire", AZ_DOTTED},
+    {"MG", "MediaGet", AZ_DOTTED},
+    {"MO", "MonoTorrent", AZ_DOTTED},
+    {"PD", "Pando", AZ_DOTTED},
+    {"PI", "PicoTorrent", AZ_DOTTED},
+    {"qB", "qBittorrent", AZ_DOTTED},
+    {"QD", "QQDownload", AZ_DOTTED},
+    {"SD", "Thunder", AZ_DOTTED},
+    {"SP", "BitSpirit", AZ_DOTTED},
+    {"ST", "SymTorrent", AZ_DOTTED},
+    {"SW", "swarmwatch", AZ_DOTTED},
+    {"SZ", "Shareaza", AZ_DOTTED},
+    {"TL", "Tribler", AZ_DOTTED},
+    {"TR", "Transmission", AZ_TR},
+    {"TS", "Torrentstorm", AZ_DOTTED},
+    {"TT", "TuoTu", AZ_DOTTED},
+    {"UM", "µTorrent Mac", AZ_DOTTED3},
+    {"UT", "µTorrent", AZ_DOTTED3},
+    {"UW", "µTorrent Web", AZ_DOTTED3},
+    {"WD", "WebTorrent Desktop", AZ_WW},
+    {"WW", "WebTorrent", AZ_WW},
+    {"XL", "Xunlei", AZ_DOTTED},
+    {"XX", "Xtorrent", AZ_DOTTED},
+    {"ZT", "ZipTorrent", AZ_DOTTED},
 };
 
 /* Mainline style: the prefix up to the first number, and the name. */
@@ -131,24 +131,28 @@ static const struct {
 	const char *prefix;
 	const char *name;
 } MAINLINE_CLIENTS[] = {
-	{"A2-", "aria2"},
-	{"M", "BitTorrent (Mainline)"},
-	{"Q", "Queen Bee"},
+    {"A2-", "aria2"},
+    {"M", "BitTorrent (Mainline)"},
+    {"Q", "Queen Bee"},
 };
 
 static const struct {
 	char code;
 	const char *name;
 } SHADOW_CLIENTS[] = {
-	{'A', "ABC"},          {'O', "Osprey Permaseed"}, {'Q', "BTQueue"},
-	{'R', "Tribler"},      {'S', "Shadow"},           {'T', "BitTornado"},
-	{'U', "UPnP NAT Bit Torrent"},
+    {'A', "ABC"},
+    {'O', "Osprey Permaseed"},
+    {'Q', "BTQueue"},
+    {'R', "Tribler"},
+    {'S', "Shadow"},
+    {'T', "BitTornado"},
+    {'U', "UPnP NAT Bit Torrent"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 __attribute__((format(printf, 3, 4))) static void emit(char *out, size_t outlen, const char *fmt,
-							 ...)
+                                                       ...)
 {
 	va_list ap;
 
@@ -202,7 +206,9 @@ static bool format_tr(const uint8_t *v, const char *name, char *out, size_t outl
 	} else {
 		emit(out, outlen, "%s %d.%d.%d%s", name, version_digit(v[0]), version_digit(v[1]),
 		     version_digit(v[2]),
-		     v[3] == 'Z' ? "-dev" : v[3] == 'B' ? "-beta" : "");
+		     v[3] == 'Z'   ? "-dev"
+		     : v[3] == 'B' ? "-beta"
+		                   : "");
 	}
 	return true;
 }
@@ -219,8 +225,8 @@ static bool format_az(const struct az_client *c, const uint8_t *v, char *out, si
 	case AZ_WW:
 		if (decimal2(v) < 0 || decimal2(v + 2) < 0)
 			return false;
-		emit(out, outlen, c->fmt == AZ_WW ? "%s %d.%d" : "%s %d.%02d", c->name,
-		     decimal2(v), decimal2(v + 2));
+		emit(out, outlen, c->fmt == AZ_WW ? "%s %d.%d" : "%s %d.%02d", c->name, decimal2(v),
+		     decimal2(v + 2));
 		return true;
 	case AZ_DOTTED3: emit(out, outlen, "%s %d.%d.%d", c->name, d[0], d[1], d[2]); return true;
 	case AZ_DOTTED: break;
@@ -316,7 +322,7 @@ static bool shadow(const uint8_t *id, char *out, size_t outlen)
 	o = (size_t)snprintf(out, outlen, "%s ", name);
 	for (i = 0; i < n && o < outlen; i++)
 		o += (size_t)snprintf(out + o, outlen - o, i ? ".%d" : "%d",
-				      shadow_digit(id[SHADOW_VER_OFF + i]));
+		                      shadow_digit(id[SHADOW_VER_OFF + i]));
 	return true;
 }
 
@@ -351,7 +357,7 @@ static void unknown(const uint8_t *id, char *out, size_t outlen)
 }
 
 enum sw_clientid_source sw_clientid_from_peer_id(const uint8_t peer_id[SW_PEER_ID_LEN], char *out,
-						  size_t outlen)
+                                                 size_t outlen)
 {
 	if (outlen == 0)
 		return SW_CLIENTID_UNKNOWN;
@@ -364,8 +370,8 @@ enum sw_clientid_source sw_clientid_from_peer_id(const uint8_t peer_id[SW_PEER_I
 }
 
 enum sw_clientid_source sw_clientid_describe(const uint8_t peer_id[SW_PEER_ID_LEN],
-					      const uint8_t *v, size_t vlen, char *out,
-					      size_t outlen)
+                                             const uint8_t *v, size_t vlen, char *out,
+                                             size_t outlen)
 {
 	if (v != NULL && vlen > 0 && outlen > 0 && sw_px_sanitize(out, outlen, v, vlen) > 0)
 		return SW_CLIENTID_V;

@@ -37,14 +37,14 @@ enum sw_clientid_source {
  * always NUL-terminated (cut when outlen is small).
  */
 enum sw_clientid_source sw_clientid_from_peer_id(const uint8_t peer_id[SW_PEER_ID_LEN], char *out,
-						  size_t outlen);
+                                                 size_t outlen);
 
 /*
  * Prefer the peer's "v" (v[0..vlen), sanitized with sw_px_sanitize())
  * when it is not empty, else the peer id.  v may be NULL.
  */
 enum sw_clientid_source sw_clientid_describe(const uint8_t peer_id[SW_PEER_ID_LEN],
-					      const uint8_t *v, size_t vlen, char *out,
-					      size_t outlen);
+                                             const uint8_t *v, size_t vlen, char *out,
+                                             size_t outlen);
 
 #endif /* SW_CLIENTID_H */

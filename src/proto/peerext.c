@@ -52,12 +52,12 @@
 #include "proto/bencode.h"
 #include "proto/peerwire.h"
 
-#define U8_MAX_ID      255
-#define PORT_MAX       65535
-#define V4_LEN         4
-#define V6_LEN         16
-#define REPLACEMENT    '?'
-#define BITS_PER_BYTE  8
+#define U8_MAX_ID     255
+#define PORT_MAX      65535
+#define V4_LEN        4
+#define V6_LEN        16
+#define REPLACEMENT   '?'
+#define BITS_PER_BYTE 8
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -85,8 +85,8 @@ static int restore(struct sw_buf *out, size_t len, int rc)
  * when trailing_ok).  what names the message in errors.
  */
 static int decode_dict(const uint8_t *p, size_t n, struct sw_bencode_token *tok, size_t max_tok,
-		       bool trailing_ok, struct sw_bencode_doc *doc, const char *what,
-		       struct sw_errbuf *eb)
+                       bool trailing_ok, struct sw_bencode_doc *doc, const char *what,
+                       struct sw_errbuf *eb)
 {
 	struct sw_bencode_error err = {0, 0, ""};
 	int rc;
@@ -100,7 +100,7 @@ static int decode_dict(const uint8_t *p, size_t n, struct sw_bencode_token *tok,
 		return sw_errbuf_set(eb, rc, "%s: %s", what, err.what);
 	if (rc != SW_OK)
 		return sw_errbuf_set(eb, SW_E_INVALID, "%s: invalid bencode at byte %zu: %s", what,
-				     err.offset, err.what);
+		                     err.offset, err.what);
 	if (sw_bencode_type(doc, 0) != SW_BENCODE_DICT)
 		return sw_errbuf_set(eb, SW_E_INVALID, "%s is not a dictionary", what);
 	return SW_OK;
@@ -291,7 +291,7 @@ int sw_px_build_metadata_reject(struct sw_buf *out, uint8_t peer_ut_metadata, ui
 
 /* One of our names in "m": an integer id 0..255, first occurrence wins. */
 static int m_id(const struct sw_bencode_doc *d, uint32_t val, const char *name, bool *has,
-		uint8_t *id, struct sw_errbuf *eb)
+                uint8_t *id, struct sw_errbuf *eb)
 {
 	int64_t v;
 
@@ -299,18 +299,18 @@ static int m_id(const struct sw_bencode_doc *d, uint32_t val, const char *name, 
 		return SW_OK;
 	if (sw_bencode_get_int(d, val, &v) != SW_OK)
 		return sw_errbuf_set(eb, SW_E_TYPE, "extension handshake: m.%s is not an integer",
-				     name);
+		                     name);
 	if (v < 0 || v > U8_MAX_ID)
 		return sw_errbuf_set(eb, SW_E_RANGE,
-				     "extension handshake: m.%s is %lld, not an id 0..255", name,
-				     (long long)v);
+		                     "extension handshake: m.%s is %lld, not an id 0..255", name,
+		                     (long long)v);
 	*has = true;
 	*id = (uint8_t)v;
 	return SW_OK;
 }
 
 static int parse_m(const struct sw_bencode_doc *d, struct sw_px_handshake *out,
-		   struct sw_errbuf *eb)
+                   struct sw_errbuf *eb)
 {
 	uint32_t m, i, k, key, val;
 	int rc = SW_OK;
@@ -326,7 +326,7 @@ static int parse_m(const struct sw_bencode_doc *d, struct sw_px_handshake *out,
 		val = d->tok[key].next;
 		if (key_is(d, key, "ut_metadata"))
 			rc = m_id(d, val, "ut_metadata", &out->has_ut_metadata, &out->ut_metadata,
-				  eb);
+			          eb);
 		else if (key_is(d, key, "ut_pex"))
 			rc = m_id(d, val, "ut_pex", &out->has_ut_pex, &out->ut_pex, eb);
 		else
@@ -338,7 +338,7 @@ static int parse_m(const struct sw_bencode_doc *d, struct sw_px_handshake *out,
 }
 
 static int parse_metadata_size(const struct sw_bencode_doc *d, struct sw_px_handshake *out,
-			       struct sw_errbuf *eb)
+                               struct sw_errbuf *eb)
 {
 	int64_t v;
 	int rc;
@@ -348,16 +348,16 @@ static int parse_metadata_size(const struct sw_bencode_doc *d, struct sw_px_hand
 		return SW_OK;
 	if (rc != SW_OK)
 		return sw_errbuf_set(eb, SW_E_TYPE,
-				     "extension handshake: metadata_size is not an integer");
+		                     "extension handshake: metadata_size is not an integer");
 	if (v < 0)
 		return sw_errbuf_set(eb, SW_E_RANGE,
-				     "extension handshake: metadata_size %lld is negative",
-				     (long long)v);
+		                     "extension handshake: metadata_size %lld is negative",
+		                     (long long)v);
 	if (v > SW_PX_MAX_METADATA)
 		return sw_errbuf_set(eb, SW_E_TOO_BIG,
-				     "extension handshake: metadata_size %lld exceeds the limit of "
-				     "%u bytes",
-				     (long long)v, (unsigned)SW_PX_MAX_METADATA);
+		                     "extension handshake: metadata_size %lld exceeds the limit of "
+		                     "%u bytes",
+		                     (long long)v, (unsigned)SW_PX_MAX_METADATA);
 	out->metadata_size = v;
 	return SW_OK;
 }
@@ -367,7 +367,7 @@ static int parse_metadata_size(const struct sw_bencode_doc *d, struct sw_px_hand
  * 0 if absent; -1 if present but unusable (counted as ignored).
  */
 static int info_int(const struct sw_bencode_doc *d, const char *key, int64_t lo, int64_t hi,
-		    int64_t *v, uint32_t *ignored)
+                    int64_t *v, uint32_t *ignored)
 {
 	int rc = sw_bencode_dict_get_int(d, 0, key, v);
 
@@ -414,7 +414,7 @@ static void parse_info(const struct sw_bencode_doc *d, struct sw_px_handshake *o
 }
 
 int sw_px_parse_handshake(const uint8_t *p, size_t n, struct sw_px_handshake *out,
-			  struct sw_errbuf *eb)
+                          struct sw_errbuf *eb)
 {
 	struct sw_bencode_token tok[SW_PX_TOKENS];
 	struct sw_bencode_doc doc;
@@ -453,45 +453,45 @@ static size_t piece_len(uint64_t size, uint32_t piece)
 }
 
 static int check_data(const struct sw_px_metadata_msg *m, int64_t metadata_size,
-		      struct sw_errbuf *eb)
+                      struct sw_errbuf *eb)
 {
 	uint32_t pieces = sw_px_metadata_pieces((uint64_t)m->total_size);
 	size_t want;
 
 	if (metadata_size >= 0 && m->total_size != metadata_size)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "ut_metadata: total_size %lld differs from metadata_size %lld",
-				     (long long)m->total_size, (long long)metadata_size);
+		                     "ut_metadata: total_size %lld differs from metadata_size %lld",
+		                     (long long)m->total_size, (long long)metadata_size);
 	if (m->piece >= pieces)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "ut_metadata: piece %u out of range (%u pieces of %lld bytes)",
-				     m->piece, pieces, (long long)m->total_size);
+		                     "ut_metadata: piece %u out of range (%u pieces of %lld bytes)",
+		                     m->piece, pieces, (long long)m->total_size);
 	want = piece_len((uint64_t)m->total_size, m->piece);
 	if (m->data_len != want)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "ut_metadata: piece %u is %zu bytes, expected %zu", m->piece,
-				     m->data_len, want);
+		                     "ut_metadata: piece %u is %zu bytes, expected %zu", m->piece,
+		                     m->data_len, want);
 	return SW_OK;
 }
 
 static int get_total_size(const struct sw_bencode_doc *d, struct sw_px_metadata_msg *out,
-			  struct sw_errbuf *eb)
+                          struct sw_errbuf *eb)
 {
 	if (sw_bencode_dict_get_int(d, 0, "total_size", &out->total_size) != SW_OK)
 		return sw_errbuf_set(eb, SW_E_TYPE,
-				     "ut_metadata: data without an integer total_size");
+		                     "ut_metadata: data without an integer total_size");
 	if (out->total_size < 0)
 		return sw_errbuf_set(eb, SW_E_RANGE, "ut_metadata: total_size %lld is negative",
-				     (long long)out->total_size);
+		                     (long long)out->total_size);
 	if (out->total_size > SW_PX_MAX_METADATA)
 		return sw_errbuf_set(eb, SW_E_TOO_BIG,
-				     "ut_metadata: total_size %lld exceeds the limit of %u bytes",
-				     (long long)out->total_size, (unsigned)SW_PX_MAX_METADATA);
+		                     "ut_metadata: total_size %lld exceeds the limit of %u bytes",
+		                     (long long)out->total_size, (unsigned)SW_PX_MAX_METADATA);
 	return SW_OK;
 }
 
 int sw_px_parse_metadata(const uint8_t *p, size_t n, int64_t metadata_size,
-			 struct sw_px_metadata_msg *out, struct sw_errbuf *eb)
+                         struct sw_px_metadata_msg *out, struct sw_errbuf *eb)
 {
 	struct sw_bencode_token tok[METADATA_TOKENS];
 	struct sw_bencode_doc doc;
@@ -507,13 +507,13 @@ int sw_px_parse_metadata(const uint8_t *p, size_t n, int64_t metadata_size,
 		return sw_errbuf_set(eb, SW_E_TYPE, "ut_metadata: no integer msg_type");
 	if (type < SW_PX_METADATA_REQUEST || type > SW_PX_METADATA_REJECT)
 		return sw_errbuf_set(eb, SW_E_UNSUPPORTED, "ut_metadata: unknown msg_type %lld",
-				     (long long)type);
+		                     (long long)type);
 	out->msg_type = (int)type;
 	if (sw_bencode_dict_get_int(&doc, 0, "piece", &piece) != SW_OK)
 		return sw_errbuf_set(eb, SW_E_TYPE, "ut_metadata: no integer piece");
 	if (piece < 0 || piece >= SW_PX_MAX_METADATA_PIECES)
 		return sw_errbuf_set(eb, SW_E_RANGE, "ut_metadata: piece %lld out of range",
-				     (long long)piece);
+		                     (long long)piece);
 	out->piece = (uint32_t)piece;
 	if (type != SW_PX_METADATA_DATA)
 		return SW_OK;
@@ -545,19 +545,19 @@ void sw_px_metadata_reset(struct sw_px_metadata *m)
 }
 
 int sw_px_metadata_add(struct sw_px_metadata *m, uint32_t piece, const uint8_t *data, size_t len,
-		       struct sw_errbuf *eb)
+                       struct sw_errbuf *eb)
 {
 	uint8_t mask;
 	size_t want;
 
 	if (piece >= m->num_pieces)
 		return sw_errbuf_set(eb, SW_E_INVALID, "metadata piece %u out of range (%u pieces)",
-				     piece, m->num_pieces);
+		                     piece, m->num_pieces);
 	want = piece_len(m->size, piece);
 	if (len != want)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "metadata piece %u is %zu bytes, expected %zu", piece, len,
-				     want);
+		                     "metadata piece %u is %zu bytes, expected %zu", piece, len,
+		                     want);
 	memcpy(m->buf + (size_t)piece * SW_PX_METADATA_PIECE_LEN, data, len);
 	mask = (uint8_t)(1u << (piece % BITS_PER_BYTE));
 	if ((m->have[piece / BITS_PER_BYTE] & mask) == 0) {
@@ -568,7 +568,7 @@ int sw_px_metadata_add(struct sw_px_metadata *m, uint32_t piece, const uint8_t *
 }
 
 int sw_px_metadata_verify(const struct sw_px_metadata *m, const uint8_t *infohash,
-			  size_t infohash_len, struct sw_errbuf *eb)
+                          size_t infohash_len, struct sw_errbuf *eb)
 {
 	uint8_t sha1[SW_SHA1_LEN], sha256[SW_SHA256_LEN];
 
@@ -576,7 +576,7 @@ int sw_px_metadata_verify(const struct sw_px_metadata *m, const uint8_t *infohas
 		return sw_errbuf_set(eb, SW_E_RANGE, "an infohash of %zu bytes", infohash_len);
 	if (!sw_px_metadata_complete(m) || m->num_pieces == 0)
 		return sw_errbuf_set(eb, SW_E_NEED_MORE, "metadata incomplete: %u of %u pieces",
-				     m->received, m->num_pieces);
+		                     m->received, m->num_pieces);
 	if (infohash_len == SW_INFOHASH_LEN) {
 		if (sw_sha1(m->buf, m->size, sha1) != SW_OK)
 			return SW_E_NOMEM;
@@ -606,7 +606,7 @@ struct pex_sink {
  * flag_key, its flags: 0 and *out set (NULL, 0 when absent), or an error.
  */
 static int pex_list(const struct sw_bencode_doc *d, const char *key, size_t entry_len,
-		    const uint8_t **out, size_t *count, struct sw_errbuf *eb)
+                    const uint8_t **out, size_t *count, struct sw_errbuf *eb)
 {
 	size_t len;
 	int rc;
@@ -619,15 +619,16 @@ static int pex_list(const struct sw_bencode_doc *d, const char *key, size_t entr
 	if (rc != SW_OK)
 		return sw_errbuf_set(eb, SW_E_TYPE, "ut_pex: %s is not a string", key);
 	if (len % entry_len != 0)
-		return sw_errbuf_set(eb, SW_E_INVALID, "ut_pex: %s is %zu bytes, not a multiple of %zu",
-				     key, len, entry_len);
+		return sw_errbuf_set(eb, SW_E_INVALID,
+		                     "ut_pex: %s is %zu bytes, not a multiple of %zu", key, len,
+		                     entry_len);
 	*count = len / entry_len;
 	return SW_OK;
 }
 
 /* Flags for count peers, or NULL (all 0) when absent or of the wrong length. */
 static const uint8_t *pex_flags(const struct sw_bencode_doc *d, const char *key, size_t count,
-				unsigned *violations)
+                                unsigned *violations)
 {
 	const uint8_t *f;
 	size_t len;
@@ -643,7 +644,7 @@ static const uint8_t *pex_flags(const struct sw_bencode_doc *d, const char *key,
 }
 
 static void pex_store(struct pex_sink *s, const uint8_t *list, size_t count, size_t entry_len,
-		      const uint8_t *flags, struct sw_px_pex *out)
+                      const uint8_t *flags, struct sw_px_pex *out)
 {
 	struct sw_px_pex_peer *peer;
 	size_t i;
@@ -668,7 +669,7 @@ static void pex_store(struct pex_sink *s, const uint8_t *list, size_t count, siz
 
 /* One direction (added or dropped): the v4 and v6 lists into one sink. */
 static int pex_kind(const struct sw_bencode_doc *d, bool added, struct pex_sink *s,
-		    struct sw_px_pex *out, struct sw_errbuf *eb)
+                    struct sw_px_pex *out, struct sw_errbuf *eb)
 {
 	const uint8_t *l4, *l6, *f4 = NULL, *f6 = NULL;
 	size_t n4, n6;
@@ -696,15 +697,15 @@ static int pex_kind(const struct sw_bencode_doc *d, bool added, struct pex_sink 
 }
 
 int sw_px_parse_pex(const uint8_t *p, size_t n, bool first, struct sw_px_pex_peer *added,
-		    size_t added_cap, struct sw_px_pex_peer *dropped, size_t dropped_cap,
-		    struct sw_px_pex *out, struct sw_errbuf *eb)
+                    size_t added_cap, struct sw_px_pex_peer *dropped, size_t dropped_cap,
+                    struct sw_px_pex *out, struct sw_errbuf *eb)
 {
 	struct sw_bencode_token tok[SW_PX_TOKENS];
 	struct sw_bencode_doc doc;
 	struct pex_sink sa = {added, added_cap, &out->num_added,
-			      first ? SIZE_MAX : SW_PX_PEX_MAX_ADDED, 0};
+	                      first ? SIZE_MAX : SW_PX_PEX_MAX_ADDED, 0};
 	struct pex_sink sd = {dropped, dropped_cap, &out->num_dropped,
-			      first ? SIZE_MAX : SW_PX_PEX_MAX_DROPPED, 0};
+	                      first ? SIZE_MAX : SW_PX_PEX_MAX_DROPPED, 0};
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -717,7 +718,8 @@ int sw_px_parse_pex(const uint8_t *p, size_t n, bool first, struct sw_px_pex_pee
 		out->num_added = out->num_dropped = 0;
 		return rc;
 	}
-	if (sw_bencode_dict_find(&doc, 0, "added") < 0 && sw_bencode_dict_find(&doc, 0, "added6") < 0 &&
+	if (sw_bencode_dict_find(&doc, 0, "added") < 0 &&
+	    sw_bencode_dict_find(&doc, 0, "added6") < 0 &&
 	    sw_bencode_dict_find(&doc, 0, "dropped") < 0 &&
 	    sw_bencode_dict_find(&doc, 0, "dropped6") < 0)
 		out->violations |= SW_PX_PEX_V_EMPTY;

@@ -109,7 +109,7 @@ struct sw_px_handshake {
  * dict are ignored.
  */
 int sw_px_parse_handshake(const uint8_t *p, size_t n, struct sw_px_handshake *out,
-			  struct sw_errbuf *eb);
+                          struct sw_errbuf *eb);
 
 /*
  * Copy text (such as "v") into out[0..outlen) as printable UTF-8, always
@@ -152,9 +152,9 @@ static inline uint32_t sw_px_metadata_pieces(uint64_t size)
 }
 
 struct sw_px_metadata_msg {
-	int msg_type;       /* enum sw_px_metadata_type */
+	int msg_type; /* enum sw_px_metadata_type */
 	uint32_t piece;
-	int64_t total_size; /* data: the metadata size; -1 otherwise */
+	int64_t total_size;  /* data: the metadata size; -1 otherwise */
 	const uint8_t *data; /* data: the piece, into the payload */
 	size_t data_len;
 };
@@ -178,7 +178,7 @@ struct sw_px_metadata_msg {
  * Bytes after the dict of a request or reject are ignored.
  */
 int sw_px_parse_metadata(const uint8_t *p, size_t n, int64_t metadata_size,
-			 struct sw_px_metadata_msg *out, struct sw_errbuf *eb);
+                         struct sw_px_metadata_msg *out, struct sw_errbuf *eb);
 
 /*
  * Reassembly of the metadata into a caller's buffer of size bytes.  The
@@ -205,7 +205,7 @@ void sw_px_metadata_reset(struct sw_px_metadata *m);
  * last piece).
  */
 int sw_px_metadata_add(struct sw_px_metadata *m, uint32_t piece, const uint8_t *data, size_t len,
-		       struct sw_errbuf *eb);
+                       struct sw_errbuf *eb);
 
 static inline bool sw_px_metadata_complete(const struct sw_px_metadata *m)
 {
@@ -220,7 +220,7 @@ static inline bool sw_px_metadata_complete(const struct sw_px_metadata *m)
  * hash to the infohash", SW_E_NOMEM when libcrypto fails.
  */
 int sw_px_metadata_verify(const struct sw_px_metadata *m, const uint8_t *infohash,
-			  size_t infohash_len, struct sw_errbuf *eb);
+                          size_t infohash_len, struct sw_errbuf *eb);
 
 /* --- BEP 11 ut_pex ------------------------------------------------------- */
 
@@ -233,13 +233,13 @@ int sw_px_metadata_verify(const struct sw_px_metadata *m, const uint8_t *infohas
 #define SW_PX_PEX_F_SEED       0x02 /* seed / upload only */
 #define SW_PX_PEX_F_UTP        0x04
 #define SW_PX_PEX_F_HOLEPUNCH  0x08
-#define SW_PX_PEX_F_REACHABLE  0x10 /* we connected out to it */
+#define SW_PX_PEX_F_REACHABLE  0x10 /* the sender connected out to it: reachable */
 
 /* Breaches of BEP 11 (the message is still used). */
-#define SW_PX_PEX_V_EMPTY         0x1 /* none of added, added6, dropped, dropped6 */
-#define SW_PX_PEX_V_MANY_ADDED    0x2 /* more than 50 added in a later message */
-#define SW_PX_PEX_V_MANY_DROPPED  0x4 /* more than 50 dropped in a later message */
-#define SW_PX_PEX_V_FLAGS_LEN     0x8 /* added.f / added6.f not one byte per peer: flags read as 0 */
+#define SW_PX_PEX_V_EMPTY        0x1 /* none of added, added6, dropped, dropped6 */
+#define SW_PX_PEX_V_MANY_ADDED   0x2 /* more than 50 added in a later message */
+#define SW_PX_PEX_V_MANY_DROPPED 0x4 /* more than 50 dropped in a later message */
+#define SW_PX_PEX_V_FLAGS_LEN    0x8 /* added.f / added6.f not one byte per peer: flags read as 0 */
 
 struct sw_px_pex_peer {
 	struct sw_addr addr;
@@ -251,8 +251,8 @@ struct sw_px_pex {
 	size_t num_dropped; /* written to dropped[] */
 	/* Entries in the message, whether kept or not. */
 	size_t added4, added6, dropped4, dropped6;
-	size_t excess;      /* entries past the BEP 11 limit of a later message, not kept */
-	size_t over_cap;    /* entries past the caller's capacity, not kept */
+	size_t excess;       /* entries past the BEP 11 limit of a later message, not kept */
+	size_t over_cap;     /* entries past the caller's capacity, not kept */
 	unsigned violations; /* SW_PX_PEX_V_* */
 };
 
@@ -267,7 +267,7 @@ struct sw_px_pex {
  * 13 bytes, not a multiple of 6"), SW_E_TYPE when one is not a string.
  */
 int sw_px_parse_pex(const uint8_t *p, size_t n, bool first, struct sw_px_pex_peer *added,
-		    size_t added_cap, struct sw_px_pex_peer *dropped, size_t dropped_cap,
-		    struct sw_px_pex *out, struct sw_errbuf *eb);
+                    size_t added_cap, struct sw_px_pex_peer *dropped, size_t dropped_cap,
+                    struct sw_px_pex *out, struct sw_errbuf *eb);
 
 #endif /* SW_PEEREXT_H */

@@ -5,10 +5,10 @@
  * The handshake (BEP 3), 68 bytes, sent by both sides, the initiator
  * first:
  *
- *   0    1                     20         28              48          68
- *   +----+---------------------+----------+---------------+-----------+
- *   | 19 | "BitTorrent protocol" | reserved | info_hash (20) | peer_id (20)|
- *   +----+---------------------+----------+---------------+-----------+
+ *   0    1                       20         28               48             68
+ *   +----+-----------------------+----------+----------------+--------------+
+ *   | 19 | "BitTorrent protocol" | reserved | info_hash (20) | peer_id (20) |
+ *   +----+-----------------------+----------+----------------+--------------+
  *
  *   reserved[5] & 0x10  BEP 10 extension protocol
  *   reserved[7] & 0x04  BEP 6 fast extension
@@ -63,7 +63,7 @@
 
 _Static_assert(SW_PW_HANDSHAKE_LEN == PEER_ID_OFF + SW_PEER_ID_LEN, "handshake layout");
 _Static_assert(SW_PW_MAX_MSG_LEN >= ID_LEN + SW_PW_PIECE_HDR_LEN + SW_PW_BLOCK_LEN,
-	       "SW_PW_MAX_MSG_LEN must fit a piece message of one block");
+               "SW_PW_MAX_MSG_LEN must fit a piece message of one block");
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
@@ -81,7 +81,7 @@ static uint32_t get_u32(const uint8_t *p)
 /* --- handshake ----------------------------------------------------------- */
 
 int sw_pw_build_handshake(uint8_t *out, size_t outlen, const uint8_t infohash[SW_INFOHASH_LEN],
-			  const uint8_t peer_id[SW_PEER_ID_LEN])
+                          const uint8_t peer_id[SW_PEER_ID_LEN])
 {
 	if (outlen < SW_PW_HANDSHAKE_LEN)
 		return SW_E_TOO_BIG;
@@ -96,7 +96,7 @@ int sw_pw_build_handshake(uint8_t *out, size_t outlen, const uint8_t infohash[SW
 }
 
 int sw_pw_parse_handshake(const uint8_t *p, size_t n, struct sw_pw_handshake *out,
-			  struct sw_errbuf *eb)
+                          struct sw_errbuf *eb)
 {
 	size_t have;
 
@@ -104,14 +104,14 @@ int sw_pw_parse_handshake(const uint8_t *p, size_t n, struct sw_pw_handshake *ou
 		return SW_E_NEED_MORE;
 	if (p[PSTRLEN_OFF] != SW_PW_PSTR_LEN)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "not a BitTorrent handshake: first byte is 0x%02x, not 19 "
-				     "(an encrypted stream?)",
-				     p[PSTRLEN_OFF]);
+		                     "not a BitTorrent handshake: first byte is 0x%02x, not 19 "
+		                     "(an encrypted stream?)",
+		                     p[PSTRLEN_OFF]);
 	have = n - PSTR_OFF < SW_PW_PSTR_LEN ? n - PSTR_OFF : SW_PW_PSTR_LEN;
 	if (memcmp(p + PSTR_OFF, SW_PW_PSTR, have) != 0)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "not a BitTorrent handshake: protocol string is not \"%s\"",
-				     SW_PW_PSTR);
+		                     "not a BitTorrent handshake: protocol string is not \"%s\"",
+		                     SW_PW_PSTR);
 	if (n < SW_PW_HANDSHAKE_LEN)
 		return SW_E_NEED_MORE;
 	memcpy(out->reserved, p + RESERVED_OFF, SW_PW_RESERVED_LEN);
@@ -130,22 +130,22 @@ static const struct msg_info {
 	enum len_rule rule;
 	size_t len;
 } MSGS[] = {
-	[SW_PW_CHOKE] = {"choke", EXACT, 0},
-	[SW_PW_UNCHOKE] = {"unchoke", EXACT, 0},
-	[SW_PW_INTERESTED] = {"interested", EXACT, 0},
-	[SW_PW_NOT_INTERESTED] = {"not interested", EXACT, 0},
-	[SW_PW_HAVE] = {"have", EXACT, U32_LEN},
-	[SW_PW_BITFIELD] = {"bitfield", ANY, 0}, /* checked against the torrent later */
-	[SW_PW_REQUEST] = {"request", EXACT, TRIPLE_LEN},
-	[SW_PW_PIECE] = {"piece", AT_LEAST, SW_PW_PIECE_HDR_LEN},
-	[SW_PW_CANCEL] = {"cancel", EXACT, TRIPLE_LEN},
-	[SW_PW_PORT] = {"port", EXACT, PORT_LEN},
-	[SW_PW_SUGGEST] = {"suggest piece", EXACT, U32_LEN},
-	[SW_PW_HAVE_ALL] = {"have all", EXACT, 0},
-	[SW_PW_HAVE_NONE] = {"have none", EXACT, 0},
-	[SW_PW_REJECT] = {"reject request", EXACT, TRIPLE_LEN},
-	[SW_PW_ALLOWED_FAST] = {"allowed fast", EXACT, U32_LEN},
-	[SW_PW_EXTENDED] = {"extended", AT_LEAST, ID_LEN},
+    [SW_PW_CHOKE] = {"choke", EXACT, 0},
+    [SW_PW_UNCHOKE] = {"unchoke", EXACT, 0},
+    [SW_PW_INTERESTED] = {"interested", EXACT, 0},
+    [SW_PW_NOT_INTERESTED] = {"not interested", EXACT, 0},
+    [SW_PW_HAVE] = {"have", EXACT, U32_LEN},
+    [SW_PW_BITFIELD] = {"bitfield", ANY, 0}, /* checked against the torrent later */
+    [SW_PW_REQUEST] = {"request", EXACT, TRIPLE_LEN},
+    [SW_PW_PIECE] = {"piece", AT_LEAST, SW_PW_PIECE_HDR_LEN},
+    [SW_PW_CANCEL] = {"cancel", EXACT, TRIPLE_LEN},
+    [SW_PW_PORT] = {"port", EXACT, PORT_LEN},
+    [SW_PW_SUGGEST] = {"suggest piece", EXACT, U32_LEN},
+    [SW_PW_HAVE_ALL] = {"have all", EXACT, 0},
+    [SW_PW_HAVE_NONE] = {"have none", EXACT, 0},
+    [SW_PW_REJECT] = {"reject request", EXACT, TRIPLE_LEN},
+    [SW_PW_ALLOWED_FAST] = {"allowed fast", EXACT, U32_LEN},
+    [SW_PW_EXTENDED] = {"extended", AT_LEAST, ID_LEN},
 };
 #define NUM_MSGS (sizeof(MSGS) / sizeof(MSGS[0]))
 
@@ -168,12 +168,12 @@ static int check_payload(const struct sw_pw_msg *m, struct sw_errbuf *eb)
 
 	if (mi->rule == EXACT && m->payload_len != mi->len)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "%s message with a %zu-byte payload, expected %zu", mi->name,
-				     m->payload_len, mi->len);
+		                     "%s message with a %zu-byte payload, expected %zu", mi->name,
+		                     m->payload_len, mi->len);
 	if (mi->rule == AT_LEAST && m->payload_len < mi->len)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "%s message with a %zu-byte payload, expected at least %zu",
-				     mi->name, m->payload_len, mi->len);
+		                     "%s message with a %zu-byte payload, expected at least %zu",
+		                     mi->name, m->payload_len, mi->len);
 	return SW_OK;
 }
 
@@ -215,7 +215,7 @@ static void decode_fields(struct sw_pw_msg *m)
 }
 
 int sw_pw_next_message(const uint8_t *p, size_t n, struct sw_pw_msg *out, size_t *consumed,
-		       struct sw_errbuf *eb)
+                       struct sw_errbuf *eb)
 {
 	uint32_t len;
 	int rc;
@@ -228,8 +228,8 @@ int sw_pw_next_message(const uint8_t *p, size_t n, struct sw_pw_msg *out, size_t
 	len = get_u32(p);
 	if (len > SW_PW_MAX_MSG_LEN)
 		return sw_errbuf_set(eb, SW_E_TOO_BIG,
-				     "message length %u exceeds the limit of %u bytes", len,
-				     (unsigned)SW_PW_MAX_MSG_LEN);
+		                     "message length %u exceeds the limit of %u bytes", len,
+		                     (unsigned)SW_PW_MAX_MSG_LEN);
 	out->len = len;
 	out->frame_len = SW_PW_LEN_PREFIX + (size_t)len;
 	if (n < out->frame_len)
@@ -290,7 +290,7 @@ int sw_pw_build_have_none(uint8_t *out, size_t outlen)
 }
 
 int sw_pw_build_request(uint8_t *out, size_t outlen, uint32_t index, uint32_t begin,
-			uint32_t length)
+                        uint32_t length)
 {
 	uint8_t *p = out + SW_PW_LEN_PREFIX + ID_LEN;
 
@@ -307,7 +307,7 @@ int sw_pw_build_request(uint8_t *out, size_t outlen, uint32_t index, uint32_t be
 }
 
 int sw_pw_build_extended(uint8_t *out, size_t outlen, uint8_t ext_id, const uint8_t *payload,
-			 size_t payload_len)
+                         size_t payload_len)
 {
 	size_t len;
 
@@ -331,18 +331,19 @@ static uint8_t spare_mask(uint32_t num_pieces)
 {
 	unsigned used = num_pieces % BITS_PER_BYTE;
 
-	return used == 0 ? 0 : (uint8_t)(0xffu >> used);
+	if (used == 0)
+		return 0;
+	return (uint8_t)(0xffu >> used);
 }
 
-int sw_pw_bitfield_check(const uint8_t *bits, size_t len, uint32_t num_pieces,
-			 struct sw_errbuf *eb)
+int sw_pw_bitfield_check(const uint8_t *bits, size_t len, uint32_t num_pieces, struct sw_errbuf *eb)
 {
 	size_t want = sw_pw_bitfield_len(num_pieces);
 
 	if (len != want)
 		return sw_errbuf_set(eb, SW_E_INVALID,
-				     "bitfield is %zu bytes, expected %zu for %u pieces", len, want,
-				     num_pieces);
+		                     "bitfield is %zu bytes, expected %zu for %u pieces", len, want,
+		                     num_pieces);
 	if (len > 0 && (bits[len - 1] & spare_mask(num_pieces)) != 0)
 		return sw_errbuf_set(eb, SW_E_INVALID, "spare bits set in bitfield");
 	return SW_OK;
@@ -374,11 +375,11 @@ void sw_pw_have_init(struct sw_pw_have *h, uint8_t *bits, uint32_t num_pieces)
 	h->bits = bits;
 	h->num_pieces = num_pieces;
 	h->count = 0;
-	memset(bits, 0, sw_pw_bitfield_len(num_pieces));
+	if (num_pieces > 0)
+		memset(bits, 0, sw_pw_bitfield_len(num_pieces));
 }
 
-int sw_pw_have_bitfield(struct sw_pw_have *h, const uint8_t *bits, size_t len,
-			struct sw_errbuf *eb)
+int sw_pw_have_bitfield(struct sw_pw_have *h, const uint8_t *bits, size_t len, struct sw_errbuf *eb)
 {
 	size_t i;
 	int rc;
@@ -398,7 +399,7 @@ int sw_pw_have_add(struct sw_pw_have *h, uint32_t index, struct sw_errbuf *eb)
 
 	if (index >= h->num_pieces)
 		return sw_errbuf_set(eb, SW_E_RANGE, "have for piece %u of %u", index,
-				     h->num_pieces);
+		                     h->num_pieces);
 	mask = (uint8_t)(0x80u >> (index % BITS_PER_BYTE));
 	if ((h->bits[index / BITS_PER_BYTE] & mask) == 0) {
 		h->bits[index / BITS_PER_BYTE] |= mask;

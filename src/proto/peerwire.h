@@ -81,7 +81,7 @@ struct sw_pw_handshake {
  * infohash and peer_id.  Returns SW_PW_HANDSHAKE_LEN or SW_E_TOO_BIG.
  */
 int sw_pw_build_handshake(uint8_t *out, size_t outlen, const uint8_t infohash[SW_INFOHASH_LEN],
-			  const uint8_t peer_id[SW_PEER_ID_LEN]);
+                          const uint8_t peer_id[SW_PEER_ID_LEN]);
 
 /*
  * Parse the peer's handshake from the first n bytes it sent:
@@ -97,7 +97,7 @@ int sw_pw_build_handshake(uint8_t *out, size_t outlen, const uint8_t infohash[SW
  * eb (if not NULL) says what was wrong.
  */
 int sw_pw_parse_handshake(const uint8_t *p, size_t n, struct sw_pw_handshake *out,
-			  struct sw_errbuf *eb);
+                          struct sw_errbuf *eb);
 
 /* --- messages ------------------------------------------------------------ */
 
@@ -150,8 +150,8 @@ enum sw_pw_msg_id {
  * the caller's input; the fixed fields of known messages are decoded.
  */
 struct sw_pw_msg {
-	int id;              /* enum sw_pw_msg_id, or any other byte (unknown) */
-	uint32_t len;        /* the length prefix: id + payload; 0 for keep-alive */
+	int id;       /* enum sw_pw_msg_id, or any other byte (unknown) */
+	uint32_t len; /* the length prefix: id + payload; 0 for keep-alive */
 	const uint8_t *payload;
 	size_t payload_len;
 	uint32_t index;      /* have, request, piece, cancel, suggest, reject, allowed fast */
@@ -159,8 +159,8 @@ struct sw_pw_msg {
 	uint32_t length;     /* request, cancel, reject; piece: the block's length */
 	const uint8_t *data; /* piece: the block; bitfield: the bits; extended: after the ext id */
 	size_t data_len;
-	uint16_t port;  /* port (BEP 5) */
-	uint8_t ext_id; /* extended: 0 is the BEP 10 handshake, else a negotiated id */
+	uint16_t port;    /* port (BEP 5) */
+	uint8_t ext_id;   /* extended: 0 is the BEP 10 handshake, else a negotiated id */
 	size_t frame_len; /* SW_PW_LEN_PREFIX + len, as far as known (see below) */
 };
 
@@ -187,7 +187,7 @@ struct sw_pw_msg {
  * not NULL) says what was wrong.
  */
 int sw_pw_next_message(const uint8_t *p, size_t n, struct sw_pw_msg *out, size_t *consumed,
-		       struct sw_errbuf *eb);
+                       struct sw_errbuf *eb);
 
 /* Is id one this module knows (and checks the length of)? */
 bool sw_pw_msg_known(int id);
@@ -206,14 +206,14 @@ int sw_pw_build_have_none(uint8_t *out, size_t outlen);
  * drop a peer that asks for more.
  */
 int sw_pw_build_request(uint8_t *out, size_t outlen, uint32_t index, uint32_t begin,
-			uint32_t length);
+                        uint32_t length);
 /*
  * An extended message (BEP 10): ext_id (0 for the handshake, else the id
  * the peer gave in its handshake's "m") and payload[0..payload_len).
  * SW_E_TOO_BIG also when the message would exceed SW_PW_MAX_MSG_LEN.
  */
 int sw_pw_build_extended(uint8_t *out, size_t outlen, uint8_t ext_id, const uint8_t *payload,
-			 size_t payload_len);
+                         size_t payload_len);
 
 /* --- bitfields ----------------------------------------------------------- */
 
@@ -241,7 +241,7 @@ static inline bool sw_pw_bitfield_get(const uint8_t *bits, uint32_t index)
  * and libtorrent and Transmission drop such peers).
  */
 int sw_pw_bitfield_check(const uint8_t *bits, size_t len, uint32_t num_pieces,
-			 struct sw_errbuf *eb);
+                         struct sw_errbuf *eb);
 
 /* Pieces set among the first num_pieces bits (spare bits and bytes past len ignored). */
 uint32_t sw_pw_bitfield_count(const uint8_t *bits, size_t len, uint32_t num_pieces);
@@ -265,7 +265,7 @@ struct sw_pw_have {
 void sw_pw_have_init(struct sw_pw_have *h, uint8_t *bits, uint32_t num_pieces);
 /* A bitfield message: checked with sw_pw_bitfield_check(), then merged. */
 int sw_pw_have_bitfield(struct sw_pw_have *h, const uint8_t *bits, size_t len,
-			struct sw_errbuf *eb);
+                        struct sw_errbuf *eb);
 /* A have message: SW_E_RANGE "have for piece I of P" when index >= num_pieces. */
 int sw_pw_have_add(struct sw_pw_have *h, uint32_t index, struct sw_errbuf *eb);
 /* A have all message (BEP 6). */
