@@ -57,7 +57,7 @@ struct opts {
 	long max_conns;
 	char **trackers;
 	size_t ntrackers;
-	bool no_trackers, no_dht, no_pex, allow_private, json, verbose;
+	bool no_trackers, no_dht, no_pex, allow_private, json, verbose, prove;
 	const char *listen, *db, *target;
 };
 
@@ -69,6 +69,8 @@ struct count {
 	char *name;
 	uint64_t left;
 	uint32_t num_pieces; /* 0 until known (a magnet: after the metadata) */
+	uint8_t *hashes;     /* v1 piece hashes, for --prove */
+	uint64_t piece_length, total_size;
 	char **urls; /* trackers to ask, deduplicated */
 	size_t nurls;
 
@@ -109,6 +111,8 @@ static void usage(FILE *f)
 	      "  --max-conns N         concurrent peer connections (500)\n"
 	      "  --linger DURATION     time connected to a peer per visit (60s)\n"
 	      "  --revisit DURATION    gap before revisiting a peer still downloading (5m)\n"
+	      "  --prove               download one piece from each verified peer and check\n"
+	      "                        its hash (the `proven` tier; off by default)\n"
 	      "  --allow-private       accept private, loopback and other non-public peers\n"
 	      "  --listen ADDR:PORT    local address and port (default 0.0.0.0:0)\n"
 	      "  --db FILE             also record observations and scrapes in FILE\n"
@@ -121,7 +125,7 @@ static void usage(FILE *f)
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	enum { O_FOR = 256, O_TRACKER, O_NOTR, O_NODHT, O_NOPEX, O_REANN, O_UDPTO, O_NUMWANT,
-	       O_PRIV, O_LISTEN, O_DB, O_JSON, O_MAXCONNS, O_LINGER, O_REVISIT };
+	       O_PRIV, O_LISTEN, O_DB, O_JSON, O_MAXCONNS, O_LINGER, O_REVISIT, O_PROVE };
 	static const struct option lo[] = {
 		{"for", required_argument, NULL, O_FOR},
 		{"tracker", required_argument, NULL, O_TRACKER},
@@ -134,6 +138,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{"max-conns", required_argument, NULL, O_MAXCONNS},
 		{"linger", required_argument, NULL, O_LINGER},
 		{"revisit", required_argument, NULL, O_REVISIT},
+		{"prove", no_argument, NULL, O_PROVE},
 		{"allow-private", no_argument, NULL, O_PRIV},
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"db", required_argument, NULL, O_DB},
@@ -192,6 +197,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 			o->numwant = (int)n;
 			break;
 		case O_PRIV: o->allow_private = true; break;
+		case O_PROVE: o->prove = true; break;
 		case O_LISTEN: o->listen = optarg; break;
 		case O_DB: o->db = optarg; break;
 		case O_JSON: o->json = true; break;
@@ -231,6 +237,16 @@ static int add_url(struct count *c, const char *url)
 	c->urls = u;
 	c->urls[c->nurls] = strdup(url);
 	return c->urls[c->nurls++] ? SW_OK : SW_E_NOMEM;
+}
+
+/* Keep what --prove needs from a parsed torrent. */
+static void take_hashes(struct count *c, struct sw_metainfo *m)
+{
+	free(c->hashes);
+	c->hashes = m->piece_hashes; /* now ours */
+	m->piece_hashes = NULL;
+	c->piece_length = m->piece_length;
+	c->total_size = m->total_size;
 }
 
 /* TARGET: a .torrent file, a magnet or a bare infohash.  Exit code. */
@@ -283,6 +299,7 @@ static int load_target(struct count *c)
 		c->name = strdup(m->name);
 		c->left = m->total_size;
 		c->num_pieces = m->num_pieces <= UINT32_MAX ? (uint32_t)m->num_pieces : 0;
+		take_hashes(c, m);
 		c->has_v2 = m->has_v2;
 		memcpy(c->ih_v2, m->infohash_v2, SW_INFOHASH_V2_LEN);
 		for (size_t i = 0; i < m->num_tiers && !c->o.no_trackers; i++)
@@ -423,7 +440,11 @@ static void on_metadata(void *ctx, struct sw_vswarm *sw, void *swarm_ctx, const 
 	c->name = strdup(m->name);
 	c->left = m->total_size;
 	c->num_pieces = (uint32_t)m->num_pieces;
+	take_hashes(c, m);
 	sw_info("metadata: %s, %u pieces", m->name, c->num_pieces);
+	if (c->o.prove && c->hashes)
+		sw_verifier_set_hashes(c->verifier, sw, c->hashes, c->num_pieces, c->piece_length,
+				       c->total_size);
 	sw_verifier_set_pieces(c->verifier, sw, c->num_pieces);
 	sw_metainfo_free(m);
 }
@@ -560,10 +581,16 @@ static int start_verifier(struct count *c)
 	vo.pex = c->o.no_pex ? NULL : on_pex;
 	vo.metadata = on_metadata;
 	vo.log = on_verifier_log;
+	vo.prove = c->o.prove;
 	rc = sw_verifier_new(&vo, &c->verifier);
 	if (rc == SW_OK)
 		rc = sw_verifier_add_swarm(c->verifier, c->infohash, c->has_v2 ? c->ih_v2 : NULL,
 					   c->num_pieces, c, &c->vswarm);
+	if (rc == SW_OK && c->o.prove && c->hashes &&
+	    sw_verifier_set_hashes(c->verifier, c->vswarm, c->hashes, c->num_pieces,
+				   c->piece_length, c->total_size) != SW_OK)
+		sw_warn("--prove: pieces of %" PRIu64 " bytes are too large to prove",
+			c->piece_length);
 	return rc;
 }
 
@@ -736,6 +763,10 @@ static int print_json(struct count *c)
 	sw_json_uint(&j, sw_peerset_unique_ips(c->peers, SW_TIER_CONNECTABLE));
 	sw_json_key(&j, "verified");
 	sw_json_uint(&j, sw_peerset_unique_ips(c->peers, SW_TIER_VERIFIED));
+	if (c->o.prove) {
+		sw_json_key(&j, "proven");
+		sw_json_uint(&j, sw_peerset_unique_ips(c->peers, SW_TIER_PROVEN));
+	}
 	sw_json_obj_end(&j);
 	sw_json_key(&j, "rejected");
 	sw_json_uint(&j, sw_peerset_unique_ips(c->rejected, SW_TIER_SEEN));
@@ -776,10 +807,13 @@ static int print_summary(struct count *c)
 	printf("swarm:        %s%s%s%s\n", hex, c->name ? " (" : "", c->name ? c->name : "",
 	       c->name ? ")" : "");
 	printf("watched:      %.1f s\n", (double)(sw_time_mono_ms() - c->started) / 1000.0);
-	printf("unique IPs:   %zu seen, %zu connectable, %zu verified\n",
+	printf("unique IPs:   %zu seen, %zu connectable, %zu verified",
 	       sw_peerset_unique_ips(c->peers, SW_TIER_SEEN),
 	       sw_peerset_unique_ips(c->peers, SW_TIER_CONNECTABLE),
 	       sw_peerset_unique_ips(c->peers, SW_TIER_VERIFIED));
+	if (c->o.prove)
+		printf(", %zu proven", sw_peerset_unique_ips(c->peers, SW_TIER_PROVEN));
+	printf("\n");
 	printf("by source:    tracker %zu, dht %zu, pex %zu, incoming %zu\n",
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_TRACKER),
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_DHT),
@@ -861,6 +895,7 @@ static void cleanup(struct count *c)
 		free(c->urls[i]);
 	free(c->urls);
 	free(c->name);
+	free(c->hashes);
 	free(c->o.trackers);
 }
 

@@ -19,6 +19,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/hash.h"
 #include "peer/clientid.h"
 
 #define KEEPALIVE_MS 90000
@@ -274,10 +275,134 @@ static void on_extended(struct sw_peer_session *s, const struct sw_pw_msg *m)
 		on_metadata_msg(s, m);
 }
 
+/* --- proving: one piece, hashed ---------------------------------------------- */
+
+#define PROVE_WINDOW 64 /* blocks outstanding at once */
+
+static void prove_done(struct sw_peer_session *s, bool ok, const char *why)
+{
+	s->prove.active = false;
+	free(s->prove.buf);
+	free(s->prove.got);
+	s->prove.buf = s->prove.got = NULL;
+	if (s->cb.proved)
+		s->cb.proved(s->cb.ctx, s, ok, why);
+}
+
+static uint32_t block_len(const struct sw_peer_session *s, uint32_t b)
+{
+	uint32_t off = b * SW_PW_BLOCK_LEN;
+
+	return s->prove.piece_len - off < SW_PW_BLOCK_LEN ? s->prove.piece_len - off
+							  : SW_PW_BLOCK_LEN;
+}
+
+/* Keep PROVE_WINDOW requests in flight while unchoked. */
+static void prove_request(struct sw_peer_session *s)
+{
+	uint8_t msg[SW_PW_MSG_REQUEST_LEN];
+
+	while (s->prove.active && s->prove.unchoked && s->prove.outstanding < PROVE_WINDOW &&
+	       s->prove.next_block < s->prove.nblocks) {
+		uint32_t b = s->prove.next_block++;
+
+		if (s->prove.got[b])
+			continue;
+		if (send_bytes(s, msg,
+			       sw_pw_build_request(msg, sizeof(msg), s->prove.piece,
+						   b * SW_PW_BLOCK_LEN, block_len(s, b))) != SW_OK)
+			return;
+		s->prove.outstanding++;
+	}
+}
+
+static void prove_block(struct sw_peer_session *s, const struct sw_pw_msg *m)
+{
+	uint32_t b = m->begin / SW_PW_BLOCK_LEN;
+	uint8_t digest[SW_SHA1_LEN];
+
+	if (!s->prove.active || m->index != s->prove.piece || m->begin % SW_PW_BLOCK_LEN != 0 ||
+	    b >= s->prove.nblocks || m->data_len != block_len(s, b) || s->prove.got[b])
+		return; /* not ours (or a duplicate): ignore */
+	memcpy(s->prove.buf + m->begin, m->data, m->data_len);
+	s->prove.got[b] = 1;
+	s->prove.received++;
+	if (s->prove.outstanding > 0)
+		s->prove.outstanding--;
+	if (s->prove.received < s->prove.nblocks) {
+		prove_request(s);
+		return;
+	}
+	if (sw_sha1(s->prove.buf, s->prove.piece_len, digest) != SW_OK)
+		prove_done(s, false, "cannot hash");
+	else if (memcmp(digest, s->prove.hash, SW_SHA1_LEN) != 0)
+		prove_done(s, false, "piece does not match its hash");
+	else
+		prove_done(s, true, "piece matches its hash");
+}
+
+/* Choked: BEP 3 drops our pending requests; ask again from the first gap. */
+static void prove_choked(struct sw_peer_session *s)
+{
+	s->prove.unchoked = false;
+	s->prove.outstanding = 0;
+	s->prove.next_block = 0;
+}
+
+int sw_peer_session_prove(struct sw_peer_session *s, uint32_t piece, uint32_t piece_len,
+			  const uint8_t hash[20])
+{
+	uint8_t msg[SW_PW_MSG_BARE_LEN];
+
+	if (s->state != SW_SESSION_ACTIVE || s->prove.active || piece_len == 0 ||
+	    s->bits == NULL || !sw_pw_have_get(&s->have, piece))
+		return SW_E_INVALID;
+	memset(&s->prove, 0, sizeof(s->prove));
+	s->prove.piece = piece;
+	s->prove.piece_len = piece_len;
+	s->prove.nblocks = (piece_len + SW_PW_BLOCK_LEN - 1) / SW_PW_BLOCK_LEN;
+	memcpy(s->prove.hash, hash, SW_SHA1_LEN);
+	s->prove.buf = malloc(piece_len);
+	s->prove.got = calloc(s->prove.nblocks, 1);
+	if (s->prove.buf == NULL || s->prove.got == NULL) {
+		free(s->prove.buf);
+		free(s->prove.got);
+		memset(&s->prove, 0, sizeof(s->prove));
+		return SW_E_NOMEM;
+	}
+	s->prove.active = true;
+	s->prove.unchoked = s->peer_unchoked;
+	s->prove.interested_sent = true;
+	send_bytes(s, msg, sw_pw_build_interested(msg, sizeof(msg)));
+	prove_request(s);
+	return SW_OK;
+}
+
 static void handle(struct sw_peer_session *s, const struct sw_pw_msg *m)
 {
 	s->msgs++;
 	switch (m->id) {
+	case SW_PW_UNCHOKE:
+		s->peer_unchoked = true;
+		s->prove.unchoked = true;
+		promote_connectable(s);
+		prove_request(s);
+		return;
+	case SW_PW_CHOKE:
+		s->peer_unchoked = false;
+		promote_connectable(s);
+		if (s->prove.active)
+			prove_choked(s);
+		return;
+	case SW_PW_PIECE:
+		promote_connectable(s);
+		prove_block(s, m);
+		return;
+	case SW_PW_REJECT:
+		promote_connectable(s);
+		if (s->prove.active && m->index == s->prove.piece)
+			prove_done(s, false, "peer rejected our request");
+		return;
 	case SW_PW_BITFIELD: on_bitfield(s, m); return;
 	case SW_PW_HAVE: on_have(s, m->index); return;
 	case SW_PW_HAVE_ALL: on_have_all(s); return;
@@ -425,6 +550,8 @@ void sw_peer_session_free(struct sw_peer_session *s)
 	if (s->keepalive)
 		event_free(s->keepalive);
 	sw_tcp_close(s->tcp);
+	free(s->prove.buf);
+	free(s->prove.got);
 	free(s->bits);
 	free(s->early_bitfield);
 	free(s->early_haves);

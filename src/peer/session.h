@@ -71,6 +71,8 @@ struct sw_peer_session_cb {
 	/* A metadata piece (data) or a refusal (data NULL). */
 	void (*metadata)(void *ctx, struct sw_peer_session *s, uint32_t piece,
 			 const uint8_t *data, size_t len);
+	/* A proof finished (sw_peer_session_prove): ok if the piece hashed right. */
+	void (*proved)(void *ctx, struct sw_peer_session *s, bool ok, const char *why);
 	/* The session ended; s->reason says why.  Free it after this returns. */
 	void (*closed)(void *ctx, struct sw_peer_session *s);
 };
@@ -111,11 +113,19 @@ struct sw_peer_session {
 	uint32_t *early_haves;
 	size_t n_early_haves;
 	bool pex_seen;         /* first ut_pex message arrived (BEP 11 limits differ) */
+	bool peer_unchoked;    /* the peer unchoked us */
 	uint64_t msgs, pex_msgs;
 	int64_t started, handshaken;
 	struct event *settle;
 	struct event *keepalive;
 	char reason[SW_SESSION_REASON_LEN];
+	/* Proving (--prove): one whole piece downloaded and hashed. */
+	struct {
+		bool active, unchoked, interested_sent;
+		uint32_t piece, piece_len, nblocks, next_block, received, outstanding;
+		uint8_t hash[20];
+		uint8_t *buf, *got; /* the piece; a byte per block: received */
+	} prove;
 };
 
 /*
@@ -138,6 +148,13 @@ void sw_peer_session_kick(struct sw_peer_session *s);
 void sw_peer_session_set_pieces(struct sw_peer_session *s, uint32_t num_pieces);
 /* Ask for metadata piece i (the peer announced ut_metadata). */
 int sw_peer_session_request_metadata(struct sw_peer_session *s, uint32_t piece);
+/*
+ * Prove the peer: download piece `piece` (piece_len bytes) from it and check
+ * it against hash (SHA-1, v1).  Sends interested, requests the blocks once
+ * unchoked (a window of them at a time), and reports through cb.proved.
+ */
+int sw_peer_session_prove(struct sw_peer_session *s, uint32_t piece, uint32_t piece_len,
+			  const uint8_t hash[20]);
 /* End the session from outside (e.g. linger over); no callback. */
 void sw_peer_session_close(struct sw_peer_session *s, const char *reason);
 

@@ -39,6 +39,7 @@ struct cand {
 	enum cand_state state;
 	bool incoming;
 	bool metadata_bad;     /* refused or lied about metadata */
+	bool proved;           /* a proof was attempted */
 	int attempts;          /* failed connections in a row */
 	int64_t next_try;
 	int64_t visit_start;
@@ -55,6 +56,9 @@ struct sw_vswarm {
 	bool has_v1, has_v2; /* infohash is v1's; or v2's truncated when only has_v2 */
 	uint32_t num_pieces;
 	void *ctx;
+	/* for proofs: v1 piece hashes, piece length, total size */
+	uint8_t *hashes;
+	uint64_t piece_length, total_size;
 	/* metadata fetch */
 	struct cand *fetcher;
 	int64_t fetch_deadline;
@@ -86,6 +90,7 @@ struct sw_verifier {
 	struct sw_vswarm *swarms;
 	struct event *tick;
 	struct sw_verifier_stats stats;
+	size_t nproving;
 	bool stopped;
 };
 
@@ -224,6 +229,32 @@ static void s_connectable(void *ctx, struct sw_peer_session *s)
 	report(v, c, s->client);
 }
 
+/* --prove: download one piece the peer holds and check its hash. */
+static void maybe_prove(struct sw_verifier *v, struct cand *c, struct sw_peer_session *s)
+{
+	struct sw_vswarm *sw = c->sw;
+	uint32_t start, piece, len;
+	uint64_t off;
+
+	if (!v->o.prove || c->proved || s->prove.active || sw->hashes == NULL ||
+	    v->nproving >= v->o.max_proofs || s->have.count == 0)
+		return;
+	start = (uint32_t)(sw_time_mono_ms() % sw->num_pieces);
+	for (uint32_t k = 0; k < sw->num_pieces; k++) {
+		piece = (start + k) % sw->num_pieces;
+		if (!sw_pw_have_get(&s->have, piece))
+			continue;
+		off = (uint64_t)piece * sw->piece_length;
+		len = (uint32_t)(sw->total_size - off < sw->piece_length ? sw->total_size - off
+									  : sw->piece_length);
+		if (sw_peer_session_prove(s, piece, len, sw->hashes + (size_t)piece * 20) == SW_OK) {
+			v->nproving++;
+			c->visit_start = sw_time_mono_ms(); /* give the download its own time */
+		}
+		return;
+	}
+}
+
 static void s_have(void *ctx, struct sw_peer_session *s, uint32_t count, uint32_t num_pieces)
 {
 	struct cand *c = ctx;
@@ -232,6 +263,8 @@ static void s_have(void *ctx, struct sw_peer_session *s, uint32_t count, uint32_
 	if (count > 0 && c->tier < SW_TIER_VERIFIED)
 		c->tier = SW_TIER_VERIFIED;
 	report(c->sw->v, c, s->client);
+	if (count > 0)
+		maybe_prove(c->sw->v, c, s);
 }
 
 static void fetch_metadata(struct sw_vswarm *sw, struct cand *c);
@@ -389,6 +422,10 @@ static void visit_over(struct sw_verifier *v, struct cand *c, struct sw_peer_ses
 	char as[SW_ADDR_STRLEN];
 
 	remove_active(v, c);
+	if (s->prove.active) {
+		v->nproving--;
+		c->proved = true;
+	}
 	c->s = NULL;
 	if (c->sw->fetcher == c)
 		drop_fetch(c->sw, "peer left");
@@ -425,8 +462,25 @@ static void s_closed(void *ctx, struct sw_peer_session *s)
 	bury(v, s);
 }
 
+static void s_proved(void *ctx, struct sw_peer_session *s, bool ok, const char *why)
+{
+	struct cand *c = ctx;
+	struct sw_verifier *v = c->sw->v;
+	char as[SW_ADDR_STRLEN];
+
+	v->nproving--;
+	c->proved = true; /* one attempt per peer, whatever the outcome */
+	sw_addr_str(&c->addr, as, sizeof(as));
+	vlog(v, "peer %s: proof of piece %u: %s", as, s->prove.piece, why);
+	if (ok) {
+		v->stats.proven++;
+		c->tier = SW_TIER_PROVEN;
+		report(v, c, s->client);
+	}
+}
+
 static const struct sw_peer_session_cb session_cb_template = {
-	NULL, s_connectable, s_have, s_ext_handshake, s_pex, s_metadata, s_closed,
+	NULL, s_connectable, s_have, s_ext_handshake, s_pex, s_metadata, s_proved, s_closed,
 };
 
 static struct sw_peer_session_params session_params(const struct sw_verifier *v,
@@ -672,6 +726,7 @@ int sw_verifier_new(const struct sw_verifier_opts *o, struct sw_verifier **out)
 	DEF(revisit_ms, 300000);
 	DEF(retry_base_ms, 30000);
 	DEF(max_attempts, 4);
+	DEF(max_proofs, 4);
 	if (RAND_bytes((unsigned char *)&v->seed, sizeof(v->seed)) != 1 ||
 	    rehash(v, 1024) != SW_OK) {
 		sw_verifier_free(v);
@@ -718,6 +773,7 @@ void sw_verifier_free(struct sw_verifier *v)
 		v->swarms = sw->next;
 		free(sw->mbuf);
 		free(sw->md);
+		free(sw->hashes);
 		free(sw);
 	}
 	if (v->tick)
@@ -768,4 +824,21 @@ void sw_verifier_add_peer(struct sw_verifier *v, struct sw_vswarm *sw, const str
 const struct sw_verifier_stats *sw_verifier_stats(struct sw_verifier *v)
 {
 	return &v->stats;
+}
+
+int sw_verifier_set_hashes(struct sw_verifier *v, struct sw_vswarm *sw, const uint8_t *hashes,
+			   uint32_t num_pieces, uint64_t piece_length, uint64_t total_size)
+{
+	(void)v;
+	free(sw->hashes);
+	sw->hashes = NULL;
+	if (hashes == NULL || piece_length == 0 || piece_length > SW_VERIFIER_MAX_PROOF_PIECE)
+		return SW_E_UNSUPPORTED;
+	sw->hashes = malloc((size_t)num_pieces * 20);
+	if (sw->hashes == NULL)
+		return SW_E_NOMEM;
+	memcpy(sw->hashes, hashes, (size_t)num_pieces * 20);
+	sw->piece_length = piece_length;
+	sw->total_size = total_size;
+	return SW_OK;
 }

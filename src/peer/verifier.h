@@ -54,6 +54,8 @@ struct sw_verifier_opts {
 	int64_t revisit_ms;          /* gap before revisiting a partial peer (5 min) */
 	int64_t retry_base_ms;       /* backoff after a failed connection (30 s) */
 	int max_attempts;            /* failed connections before giving up (4) */
+	bool prove;                  /* download one piece per verified peer and hash it */
+	size_t max_proofs;           /* proofs at once (4): each holds a piece in memory */
 	void *ctx;
 	void (*update)(void *ctx, const struct sw_verifier_update *u);
 	/* Peers learned from ut_pex: the owner checks them and adds them as candidates. */
@@ -67,7 +69,7 @@ struct sw_verifier_opts {
 
 struct sw_verifier_stats {
 	uint64_t connects, connect_failures, handshakes, protocol_errors;
-	uint64_t incoming, incoming_refused, metadata_failures;
+	uint64_t incoming, incoming_refused, metadata_failures, proven;
 	size_t active, candidates;
 };
 
@@ -83,6 +85,16 @@ int sw_verifier_add_swarm(struct sw_verifier *v, const uint8_t infohash[SW_INFOH
 			  struct sw_vswarm **out);
 /* The piece count became known (the owner parsed the metadata). */
 void sw_verifier_set_pieces(struct sw_verifier *v, struct sw_vswarm *sw, uint32_t num_pieces);
+/*
+ * For --prove: the v1 piece hashes (num_pieces * 20 bytes, copied), piece
+ * length and total size.  Pieces above SW_VERIFIER_MAX_PROOF_PIECE are
+ * not proved (SW_E_UNSUPPORTED): a proof holds a whole piece in memory.
+ */
+#ifndef SW_VERIFIER_MAX_PROOF_PIECE
+#define SW_VERIFIER_MAX_PROOF_PIECE (16u << 20)
+#endif
+int sw_verifier_set_hashes(struct sw_verifier *v, struct sw_vswarm *sw, const uint8_t *hashes,
+			   uint32_t num_pieces, uint64_t piece_length, uint64_t total_size);
 /* A candidate address for sw (duplicates are ignored). */
 void sw_verifier_add_peer(struct sw_verifier *v, struct sw_vswarm *sw, const struct sw_addr *a);
 /* An accepted connection: read its handshake, pick the swarm, verify. */

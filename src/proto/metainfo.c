@@ -341,6 +341,11 @@ static int parse_v1(struct parser *p, struct flist *out, uint64_t *total)
 		                     npieces, (unsigned long long)*total,
 		                     (unsigned long long)p->m->piece_length,
 		                     (unsigned long long)p->m->num_pieces);
+	/* Kept for proving a peer (download a piece, check its hash). */
+	p->m->piece_hashes = malloc(npieces * SW_SHA1_PIECE_HASH_LEN);
+	if (p->m->piece_hashes == NULL)
+		return SW_E_NOMEM;
+	memcpy(p->m->piece_hashes, pieces, npieces * SW_SHA1_PIECE_HASH_LEN);
 	return SW_OK;
 }
 
@@ -874,6 +879,7 @@ void sw_metainfo_free(struct sw_metainfo *m)
 	if (m == NULL)
 		return;
 	free(m->name);
+	free(m->piece_hashes);
 	for (size_t i = 0; i < m->num_files; i++)
 		free(m->files[i].path);
 	free(m->files);

@@ -91,6 +91,8 @@ struct sw_metainfo {
 	uint64_t content_size;                   /* pads excluded */
 	uint64_t piece_length;
 	uint64_t num_pieces;
+	uint8_t *piece_hashes;                    /* v1: num_pieces SHA-1 hashes of 20
+						     bytes (`pieces`); NULL without v1 */
 	bool is_private;                /* info `private` is non-zero */
 	struct sw_metainfo_file *files; /* num_files entries, file order */
 	size_t num_files;
