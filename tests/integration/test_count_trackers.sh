@@ -19,7 +19,7 @@ D=$work/tb
 tb_up "$D" --peers 60 || exit 1
 echo "testbed: $(cat "$D.up.json")"
 
-"$SWARMWATCH" count --allow-private --json --for 60s --reannounce 2s --udp-timeout 1s \
+"$SWARMWATCH" count -v --allow-private --json --for 60s --reannounce 2s --udp-timeout 1s \
 	--db "$work/sw.db" "$D/swarm.torrent" >"$work/count.json" 2>"$work/count.err"
 status=$?
 $PY "$TESTBED" scrape --dir "$D" >"$work/scrape.json" 2>/dev/null
@@ -67,14 +67,21 @@ s = db.execute("select count(*) from scrapes").fetchone()[0]
 check("--db: one scrape row per tracker", s == len(count["trackers"]), "got %d" % s)
 sys.exit(0 if ok else 1)
 PYEOF
-[ $? -eq 0 ] || TB_FAILED=1
+if [ $? -ne 0 ]; then
+	TB_FAILED=1
+	echo "--- count's tracker log:"
+	grep -E "tracker " "$work/count.err" | tail -40
+fi
 
 # 2. Without --allow-private: rejected, and never contacted.
-strace -f -qq -e trace=connect,sendto,sendmsg,sendmmsg -o "$work/strace.txt" \
+# LeakSanitizer stops the world with ptrace, which strace already holds.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	strace -f -qq -e trace=connect,sendto,sendmsg,sendmmsg -o "$work/strace.txt" \
 	"$SWARMWATCH" count --json --for 10s --reannounce 1s --udp-timeout 1s \
 	"$D/swarm.torrent" >"$work/count2.json" 2>"$work/count2.err"
 status=$?
-check "count without --allow-private exits 0" test "$status" -eq 0
+check "count without --allow-private exits 0" test "$status" -eq 0 ||
+	tail -5 "$work/count2.err"
 $PY - "$D/truth.json" "$work/count2.json" "$work/strace.txt" <<'PYEOF'
 import json, re, sys
 truth, count = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
