@@ -139,4 +139,5 @@ if [ "${BENCH_VALGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
 fi
 echo "raw figures: $raw; summary: $summary"
 bash bench/run_tracker.sh || status=1 # tracker rates, count memory (docs/benchmarks.md)
+bash bench/run_peers.sh || status=1 # 10,000 peer connections, metadata (docs/benchmarks.md)
 exit $status

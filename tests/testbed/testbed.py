@@ -681,6 +681,18 @@ def torrent_variant(tor, path, tiers):
         raise Fail("torrent variant %s changed the infohash" % path)
 
 
+def torrent_no_trackers(tor, path):
+    """The same torrent (same info dict, same infohash) with no tracker at
+    all: what hidden peers load."""
+    import libtorrent as lt
+    e = {k: v for k, v in tor["entry"].items() if k not in (b"announce", b"announce-list")}
+    with open(path, "wb") as f:
+        f.write(lt.bencode(e))
+    ti = lt.torrent_info(path)
+    if str(ti.info_hashes().v1) != tor["infohash"] or list(ti.trackers()):
+        raise Fail("torrent without trackers %s: wrong infohash or trackers left" % path)
+
+
 def write_partial(tor, dst_dir, have_pieces):
     """A copy of the content holding only the pieces in have_pieces (the
     rest stays a hole): libtorrent finds exactly those when it checks."""
@@ -1208,30 +1220,63 @@ def lt_group_main(spec_path):
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     signal.signal(signal.SIGINT, lambda *a: stop.set())
     ti = lt.torrent_info(spec["torrent"])
+    tis = {spec["torrent"]: ti}
     sessions = []
     for p in spec["peers"]:
-        s = lt.session(lt_settings(p["ip"], p["port"]))
+        extra = None
+        if p.get("keep_redundant"):
+            # PEX hosts and hidden peers: a seed keeps its connection to
+            # another seed (libtorrent closes such "redundant" connections
+            # by default, and a closed connection is not gossiped)
+            extra = {"close_redundant_connections": False}
+        s = lt.session(lt_settings(p["ip"], p["port"], extra))
         atp = lt.add_torrent_params()
-        atp.ti = ti
+        tpath = p.get("torrent", spec["torrent"])
+        if tpath not in tis:
+            tis[tpath] = lt.torrent_info(tpath)
+        atp.ti = tis[tpath]
         atp.save_path = p["save_path"]
         atp.flags &= ~(lt.torrent_flags.paused | lt.torrent_flags.auto_managed)
         # Leechers are held back by their download limit alone.  An upload
         # limit would also throttle libtorrent's handshake and BEP 10
         # messages (it counts every byte sent for the torrent), and a peer
         # that takes a minute to answer a handshake is not what we test.
+        # Hidden leechers ("no_download") are held back by piece priorities
+        # instead: the download limit also throttles reading the peer wire
+        # (handshakes included), and a host that cannot read a hidden
+        # peer's handshake never gossips it.
         if p["role"] == "seed":
             atp.flags |= lt.torrent_flags.seed_mode
-        else:
+        elif not p.get("no_download"):
             atp.download_limit = 1
         h = s.add_torrent(atp)
+        if p["role"] != "seed" and p.get("no_download"):
+            held = set(p.get("have_pieces", []))
+            h.prioritize_pieces([4 if i in held else 0 for i in range(ti.num_pieces())])
         sessions.append((p, s, h))
         if stop.is_set():
             break
+
+    def reconnect():
+        # hidden peers: (re)connect to their PEX hosts; they have no tracker
+        for p, s, h in sessions:
+            if not p.get("connect"):
+                continue
+            try:
+                have = {pi.ip[0] for pi in h.get_peer_info()}
+                for ip, port in p["connect"]:
+                    if ip not in have:
+                        h.connect_peer((ip, port))
+            except RuntimeError:
+                pass
 
     def snapshot():
         out = []
         for p, s, h in sessions:
             st = h.status()
+            # peers past the BitTorrent handshake: what a PEX host gossips
+            busy = lt.peer_info.connecting | lt.peer_info.handshake
+            connected = sorted({pi.ip[0] for pi in h.get_peer_info() if not pi.flags & busy})
             trk = {}
             for ae in h.trackers():
                 ok = False
@@ -1252,10 +1297,11 @@ def lt_group_main(spec_path):
                         "state": str(st.state), "peers": st.num_peers,
                         "downloaded": st.total_payload_download,
                         "error": str(st.errc.message()) if st.errc.value() else "",
-                        "trackers": trk})
+                        "trackers": trk, "connected_ips": connected})
         return out
 
     while not stop.is_set() and time.time() < deadline:
+        reconnect()
         try:
             atomic_write(spec["status"], json.dumps({"time": time.time(), "pid": os.getpid(),
                                                      "peers": snapshot()}))
@@ -1269,21 +1315,25 @@ def lt_group_main(spec_path):
 
 
 class LtGroup:
-    def __init__(self, run, gid, peers, tor, lifetime):
+    SPEC_KEYS = ("index", "ip", "port", "role", "save_path", "torrent", "keep_redundant",
+                 "no_download", "have_pieces", "connect")
+
+    def __init__(self, run, gid, peers, tor, lifetime, kind=""):
         self.run = run
         self.gid = gid
         self.peers = peers
+        self.kind = kind            # "", "pexhost" or "hidden": part of the process name
         self.spec = os.path.join(run.dir, "lt", "group-%02d.json" % gid)
         self.status_path = os.path.join(run.dir, "lt", "group-%02d.status.json" % gid)
         os.makedirs(os.path.dirname(self.spec), exist_ok=True)
         atomic_write(self.spec, json.dumps({
             "torrent": tor["path"], "lifetime": lifetime, "status": self.status_path,
-            "peers": [{"index": p["index"], "ip": p["ip"], "port": p["port"],
-                       "role": p["role"], "save_path": p["save_path"]} for p in peers]}))
+            "peers": [{k: p[k] for k in self.SPEC_KEYS if k in p} for p in peers]}))
         self.proc = None
 
     def start(self):
-        self.proc = self.run.spawn("libtorrent-%02d" % self.gid,
+        self.proc = self.run.spawn("libtorrent-%s%02d" % (self.kind + "-" if self.kind else "",
+                                                          self.gid),
                                    [sys.executable, os.path.abspath(__file__), "_ltgroup",
                                     self.spec])
         for p in self.peers:
@@ -1332,12 +1382,311 @@ def peer_ip(slot, i):
     return "127.%d.%d.%d" % (slot, 1 + i // 250, 1 + i % 250)
 
 
+# --- fake peers, PEX, metadata ----------------------------------------------------
+
+FAKE_MODES = ("dead", "close", "wrong-infohash", "garbage", "bad-bitfield")
+HOSTILE_MODES = ("huge-prefix", "slowloris", "have-flood", "bad-metadata")
+FAKE_NET, HOSTILE_NET = 250, 251           # 127.S.250.x fakes, 127.S.251.x hostile
+FAKE_PORT_BASE, HOSTILE_PORT_BASE = 40001, 41001
+PEX_PROBE_HOST = 11                        # 127.S.0.11: `pex` connects from there
+META_PROBE_HOST = 12                       # 127.S.0.12: `metadata` connects from there
+
+
+def start_fakes(run, args, slot, tor, tracker_list, softwares, lifetime):
+    """Start fake_peer.py serving --fakes and --hostile endpoints, each on
+    its own address, registered with every tracker URL.  Returns the truth's
+    "fakes" list and its "fake_peer" note."""
+    import libtorrent as lt
+    eps = []
+    for k in range(args.fakes):
+        ip = "127.%d.%d.%d" % (slot, FAKE_NET, 1 + k)
+        eps.append({"ip": ip, "port": pick_port(ip, FAKE_PORT_BASE + k, set(), udp=False),
+                    "mode": args.fake_modes[k % len(args.fake_modes)], "hostile": False})
+    for k, m in enumerate(args.hostile):
+        ip = "127.%d.%d.%d" % (slot, HOSTILE_NET, 1 + k)
+        eps.append({"ip": ip, "port": pick_port(ip, HOSTILE_PORT_BASE + k, set(), udp=False),
+                    "mode": m, "hostile": True})
+    if not eps:
+        return [], None
+    info_len = len(lt.bencode(tor["entry"][b"info"]))
+    events = os.path.join(run.logs, "fake-peers.events.jsonl")
+    out = os.path.join(run.logs, "fake-peers.json")
+    argv = [sys.executable, os.path.join(HERE, "fake_peer.py"), "--infohash", tor["infohash"],
+            "--num-pieces", str(tor["num_pieces"]), "--metadata-size", str(info_len),
+            "--for", str(int(lifetime) + 30), "--log", events]
+    for t in tracker_list:
+        argv += ["--announce", t["url"]]
+    for e in eps:
+        argv += ["--peer", "%s:%d:%s" % (e["ip"], e["port"], e["mode"])]
+    proc = run.spawn("fake-peers", argv, stdout_path=out)
+
+    def ready():
+        if proc.poll() is not None:
+            with open(os.path.join(run.logs, "fake-peers.log"), errors="replace") as f:
+                raise Fail("fake_peer.py exited %s: %s" % (proc.returncode, f.read()[-500:]))
+        with open(out) as f:
+            line = f.readline()
+        return json.loads(line) if line.endswith("\n") else None
+    info = wait_until(ready, 60, what="fake_peer.py to listen and register")
+    got = {(e["ip"], e["port"], e["mode"]) for e in info["endpoints"]}
+    if got != {(e["ip"], e["port"], e["mode"]) for e in eps}:
+        raise Fail("fake_peer.py serves other endpoints than asked: %s" % info["endpoints"])
+    for e in eps:
+        e["trackers"] = list(softwares)
+        e["pid"] = proc.pid
+    return eps, {"pid": proc.pid, "events": events, "endpoints": out,
+                 "metadata_size": info_len}
+
+
+def hidden_problems(truth, statuses):
+    """Hidden peers that none of their PEX hosts reports as connected."""
+    conn = {}
+    for p in truth["peers"]:
+        if p.get("pex_host"):
+            conn["%s:%d" % (p["ip"], p["port"])] = set(
+                (statuses.get(p["index"]) or {}).get("connected_ips", []))
+    out = []
+    for p in truth["peers"]:
+        if p.get("hidden") and not any(p["ip"] in conn.get(h, ()) for h in p["pex_hosts"]):
+            out.append("hidden libtorrent %s:%d: not connected to any of its PEX hosts %s" % (
+                p["ip"], p["port"], ",".join(p["pex_hosts"])))
+    return out
+
+
+class Wire:
+    """A minimal peer-wire client (for the pex and metadata probes)."""
+
+    def __init__(self, ip, port, src, infohash, timeout):
+        self.s = socket.create_connection((ip, port), timeout=min(timeout, 10),
+                                          source_address=(src, 0))
+        self.buf = b""
+        self.ih = infohash
+        res = bytearray(8)
+        res[5] |= 0x10                      # BEP 10
+        self.s.sendall(b"\x13BitTorrent protocol" + bytes(res) + infohash +
+                       b"-SWTBPR-" + os.urandom(12))
+
+    def close(self):
+        self.s.close()
+
+    def _need(self, n, deadline):
+        while len(self.buf) < n:
+            left = deadline - time.time()
+            if left <= 0:
+                raise socket.timeout()
+            self.s.settimeout(left)
+            d = self.s.recv(65536)
+            if not d:
+                raise Fail("connection closed by the peer")
+            self.buf += d
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def handshake(self, deadline):
+        hs = self._need(68, deadline)
+        if hs[:20] != b"\x13BitTorrent protocol" or hs[28:48] != self.ih:
+            raise Fail("bad handshake %r" % hs[:48])
+        return hs
+
+    def send_ext(self, ext_id, payload):
+        self.s.sendall(struct.pack(">IBB", 2 + len(payload), 20, ext_id) + payload)
+
+    def msg(self, deadline):
+        """(id, body) of the next message; (None, b'') for a keep-alive."""
+        (n,) = struct.unpack(">I", self._need(4, deadline))
+        if n > (1 << 21):
+            raise Fail("message of %d bytes" % n)
+        if n == 0:
+            return None, b""
+        b = self._need(n, deadline)
+        return b[0], b[1:]
+
+
+def bencode(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, dict):
+        return b"d" + b"".join(bencode(k) + bencode(v[k]) for k in sorted(
+            v, key=lambda k: k.encode() if isinstance(k, str) else k)) + b"e"
+    if isinstance(v, list):
+        return b"l" + b"".join(bencode(x) for x in v) + b"e"
+    raise TypeError(type(v))
+
+
+def bdecode_prefix(data):
+    """(value, length) of the bencoded value at the start of data."""
+    end = [0]
+
+    def dec(i, depth):
+        if depth > 64:
+            raise ValueError("too deep")
+        c = data[i:i + 1]
+        if c == b"i":
+            j = data.index(b"e", i)
+            return int(data[i + 1:j]), j + 1
+        if c in (b"l", b"d"):
+            i += 1
+            out = [] if c == b"l" else {}
+            while data[i:i + 1] != b"e":
+                if i >= len(data):
+                    raise ValueError("unterminated")
+                if c == b"l":
+                    v, i = dec(i, depth + 1)
+                    out.append(v)
+                else:
+                    k, i = dec(i, depth + 1)
+                    v, i = dec(i, depth + 1)
+                    out[k] = v
+            return out, i + 1
+        if c.isdigit():
+            j = data.index(b":", i)
+            n = int(data[i:j])
+            if j + 1 + n > len(data):
+                raise ValueError("string past end")
+            return data[j + 1:j + 1 + n], j + 1 + n
+        raise ValueError("bad bencode at %d" % i)
+    v, n = dec(0, 0)
+    end[0] = n
+    return v, n
+
+
+def pex_probe(truth, timeout=90.0, src=None):
+    """Connect to every PEX host as a fresh peer (BEP 10 handshake with
+    ut_pex, no listen port) and read its ut_pex messages until they name
+    every hidden peer that host was given, or `timeout` passes."""
+    ih = bytes.fromhex(truth["infohash"])
+    src = src or "127.%d.0.%d" % (truth["slot"], PEX_PROBE_HOST)
+    hosts = [p for p in truth["peers"] if p.get("pex_host")]
+
+    def one(h):
+        hk = "%s:%d" % (h["ip"], h["port"])
+        expect = {(p["ip"], p["port"]) for p in truth["peers"]
+                  if p.get("hidden") and hk in p["pex_hosts"]}
+        r = {"host": hk, "expected": len(expect), "first_pex_s": None, "complete_s": None,
+             "pex_messages": 0, "added": [], "missing": [], "error": None}
+        t0 = time.time()
+        deadline = t0 + timeout
+        added = set()
+        w = None
+        try:
+            w = Wire(h["ip"], h["port"], src, ih, timeout)
+            # BEP 10 handshake only after theirs: aria2 closes a connection
+            # whose extension handshake arrives before it has sent its own
+            w.handshake(deadline)
+            w.send_ext(0, bencode({"m": {"ut_pex": 1}, "v": "swarmwatch-testbed pex probe"}))
+            last_ka = time.time()
+            while not (expect and expect <= added) and time.time() < deadline:
+                if time.time() - last_ka > 30:
+                    w.s.sendall(b"\0\0\0\0")
+                    last_ka = time.time()
+                try:
+                    mid, body = w.msg(min(deadline, time.time() + 5))
+                except socket.timeout:
+                    continue
+                if mid != 20 or not body or body[0] != 1:   # 1: our ut_pex id
+                    continue
+                d, _ = bdecode_prefix(body[1:])
+                r["pex_messages"] += 1
+                if r["first_pex_s"] is None:
+                    r["first_pex_s"] = round(time.time() - t0, 2)
+                a = d.get(b"added", b"") if isinstance(d, dict) else b""
+                added |= set(_compact4(a))
+            if expect and expect <= added:
+                r["complete_s"] = round(time.time() - t0, 2)
+        except (OSError, Fail, ValueError) as e:
+            r["error"] = "%s: %s" % (type(e).__name__, e)
+        finally:
+            if w:
+                w.close()
+        r["added"] = sorted("%s:%d" % x for x in added)
+        r["missing"] = sorted("%s:%d" % x for x in expect - added)
+        return r
+    with concurrent.futures.ThreadPoolExecutor(max(1, len(hosts))) as ex:
+        return list(ex.map(one, hosts))
+
+
+def metadata_probe(truth, timeout=20.0, src=None):
+    """BEP 9: fetch the info dict from every peer of the truth and check that
+    it hashes to the infohash."""
+    import hashlib
+    ih = bytes.fromhex(truth["infohash"])
+    src = src or "127.%d.0.%d" % (truth["slot"], META_PROBE_HOST)
+
+    def one(p):
+        r = {"ip": p["ip"], "port": p["port"], "client": p["client"], "role": p["role"],
+             "ok": False, "metadata_size": None, "secs": None, "error": None}
+        if p.get("hidden"):
+            r["hidden"] = True
+        t0 = time.time()
+        deadline = t0 + timeout
+        w = None
+        try:
+            w = Wire(p["ip"], p["port"], src, ih, timeout)
+            hs = w.handshake(deadline)
+            if not hs[25] & 0x10:
+                raise Fail("no BEP 10 bit in its handshake")
+            w.send_ext(0, bencode({"m": {"ut_metadata": 3}, "v": "swarmwatch-testbed metadata probe"}))
+            their = size = None
+            pieces = {}
+            while time.time() < deadline:
+                mid, body = w.msg(deadline)
+                if mid != 20 or not body:
+                    continue
+                d, n = bdecode_prefix(body[1:])
+                if body[0] == 0:
+                    m = d.get(b"m", {})
+                    their = m.get(b"ut_metadata")
+                    size = d.get(b"metadata_size")
+                    r["v"] = (d.get(b"v") or b"").decode("utf-8", "replace")
+                    if not their:
+                        raise Fail("its BEP 10 handshake has no ut_metadata")
+                    if not isinstance(size, int) or not 0 < size < (10 << 20):
+                        raise Fail("metadata_size %r" % size)
+                    r["metadata_size"] = size
+                    for k in range((size + 16383) // 16384):
+                        w.send_ext(their, bencode({"msg_type": 0, "piece": k}))
+                elif body[0] == 3:
+                    if d.get(b"msg_type") == 2:
+                        raise Fail("rejected piece %r" % d.get(b"piece"))
+                    if d.get(b"msg_type") == 1:
+                        pieces[d[b"piece"]] = body[1 + n:]
+                        if size and sum(len(x) for x in pieces.values()) >= size:
+                            break
+            else:
+                raise socket.timeout()
+            blob = b"".join(pieces[k] for k in sorted(pieces))
+            if hashlib.sha1(blob).digest() != ih:
+                raise Fail("metadata (%d bytes) does not hash to the infohash" % len(blob))
+            r["ok"] = True
+            r["secs"] = round(time.time() - t0, 2)
+        except socket.timeout:
+            r["error"] = "timed out after %.0f s" % timeout
+        except (OSError, Fail, ValueError, KeyError) as e:
+            r["error"] = "%s: %s" % (type(e).__name__, e)
+        finally:
+            if w:
+                w.close()
+        return r
+    with concurrent.futures.ThreadPoolExecutor(16) as ex:
+        return list(ex.map(one, truth["peers"]))
+
+
 # --- up ---------------------------------------------------------------------------
+
+def tracked_entries(truth):
+    """Everything the trackers should know: the peers with trackers (not
+    the hidden ones) and the fakes (leechers, announced left=1)."""
+    return list(truth["peers"]) + [dict(f, role="leecher") for f in truth.get("fakes", [])]
+
 
 def tracker_sets(truth):
     """software -> set of (ip, port) that should be registered there."""
     out = {sw: set() for sw in {t["software"] for t in truth["trackers"]}}
-    for p in truth["peers"]:
+    for p in tracked_entries(truth):
         for sw in p["trackers"]:
             out[sw].add((p["ip"], p["port"]))
     return out
@@ -1346,7 +1695,7 @@ def tracker_sets(truth):
 def expected_counts(truth):
     out = {}
     for sw in {t["software"] for t in truth["trackers"]}:
-        peers = [p for p in truth["peers"] if sw in p["trackers"]]
+        peers = [p for p in tracked_entries(truth) if sw in p["trackers"]]
         out[sw] = {"complete": sum(1 for p in peers if p["role"] == "seed"),
                    "incomplete": sum(1 for p in peers if p["role"] != "seed")}
     return out
@@ -1442,6 +1791,10 @@ def status_problems(truth, statuses):
         if st["pieces"] != p["pieces"]:
             bad.append("%s %s:%d (%s): holds %d pieces, truth says %d" % (
                 p["client"], p["ip"], p["port"], p["role"], st["pieces"], p["pieces"]))
+    bad += hidden_problems(truth, statuses)
+    fp = truth.get("fake_peer")
+    if fp and not alive(fp["pid"]):
+        bad.append("fake_peer.py (pid %d) is not running: the fakes are gone" % fp["pid"])
     return bad
 
 
@@ -1464,6 +1817,28 @@ def validate_up(args):
         counts = plan_mix(args.peers, clients, args.mix)
     except ValueError as e:
         raise UsageError(str(e))
+    if args.hidden < 0 or args.peers + args.hidden > 250 * 50:
+        raise UsageError("--hidden must be >= 0, and --peers + --hidden <= 12500")
+    if args.hidden and not counts.get("libtorrent"):
+        raise UsageError("--hidden needs libtorrent peers among the tracked ones (its seeds "
+                         "are the PEX hosts): add libtorrent to --clients")
+    if args.pex_hosts < 1:
+        raise UsageError("--pex-hosts must be >= 1")
+    if not (0 <= args.fakes <= 250):
+        raise UsageError("--fakes must be 0..250")
+    if isinstance(args.fake_modes, str):
+        args.fake_modes = [m.strip() for m in args.fake_modes.split(",") if m.strip()]
+    for m in args.fake_modes:
+        if m not in FAKE_MODES:
+            raise UsageError("unknown fake mode %r (known: %s)" % (m, ",".join(FAKE_MODES)))
+    if args.fakes and not args.fake_modes:
+        raise UsageError("--fake-modes: at least one")
+    if isinstance(args.hostile, str):
+        h = [m.strip() for m in args.hostile.split(",") if m.strip()]
+        args.hostile = list(HOSTILE_MODES) if h == ["all"] else h
+    for m in args.hostile:
+        if m not in HOSTILE_MODES:
+            raise UsageError("unknown hostile mode %r (known: all, %s)" % (m, ",".join(HOSTILE_MODES)))
     clients = [c for c in CLIENTS if counts.get(c)]
     return clients, softwares, counts
 
@@ -1542,6 +1917,13 @@ def _up(run, args, slot, clients, softwares, counts, t0):
     log("trackers up: %s" % ", ".join(t["url"] for t in tracker_list))
     fail_at(args, "trackers")
 
+    # fake and hostile peers (--fakes, --hostile), registered with every
+    # tracker from their own addresses
+    fakes, fake_info = start_fakes(run, args, slot, tor, tracker_list, softwares, lifetime)
+    if fakes:
+        log("%d fake peers registered with every tracker (%s)" % (
+            len(fakes), ", ".join(sorted({f["mode"] for f in fakes}))))
+
     # plan peers
     peers = []
     i = 0
@@ -1569,6 +1951,40 @@ def _up(run, args, slot, clients, softwares, counts, t0):
     if partial_left > 0:
         raise Fail("--partial %d: only %d libtorrent leechers" % (args.partial, args.partial - partial_left))
 
+    # hidden peers (--hidden): libtorrent sessions on no tracker, which
+    # connect to a few tracked libtorrent seeds ("PEX hosts") so that those
+    # gossip them by ut_pex (see README, "PEX")
+    hosts = []
+    if args.hidden:
+        hosts = [p for p in peers if p["client"] == "libtorrent" and p["role"] == "seed"]
+        hosts = hosts[:max(1, args.pex_hosts)]
+        if not hosts:
+            raise UsageError("--hidden needs a libtorrent seed among the tracked peers (the "
+                             "PEX host): add libtorrent to --clients and a --seeds-fraction > 0")
+        for h in hosts:
+            h["pex_host"] = True
+            h["keep_redundant"] = True
+        hidden_torrent = os.path.join(run.dir, "hidden.torrent")
+        torrent_no_trackers(tor, hidden_torrent)
+        roles = {"seed": ["seed"], "partial": ["partial"], "leecher": ["leecher"],
+                 "mix": ["seed", "partial", "leecher"]}[args.hidden_role]
+        for k in range(args.hidden):
+            ip = peer_ip(slot, i)
+            role = roles[k % len(roles)]
+            p = {"index": i, "ip": ip, "client": "libtorrent", "role": role, "hidden": True,
+                 "port": pick_port(ip, PEER_PORT_BASE + i, set()), "trackers": [],
+                 "torrent": hidden_torrent, "keep_redundant": True,
+                 "connect": [[h["ip"], h["port"]] for h in hosts]}
+            p["pieces"] = tor["num_pieces"] if role == "seed" else 0
+            if role != "seed":
+                p["no_download"] = True
+            if role == "partial":
+                p["have_pieces"] = list(range(0, tor["num_pieces"], 2))
+                p["pieces"] = len(p["have_pieces"])
+            p["ctrl_port"] = 0
+            peers.append(p)
+            i += 1
+
     # start clients
     objs = {}
     rpc_used = set()
@@ -1583,10 +1999,22 @@ def _up(run, args, slot, clients, softwares, counts, t0):
             if p["role"] == "partial":
                 write_partial(tor, p["save_path"], p["have_pieces"])
     per = max(1, args.lt_per_process)
-    ngroups = (len(ltpeers) + per - 1) // per
+    # PEX hosts each in a process of its own: libtorrent paces ut_pex
+    # messages with ONE process-wide clock (at most one message per
+    # min(3 s, 60 s / the torrent's peer count)), so in a shared process a
+    # host's first PEX message to a new connection could wait minutes
+    plain = [p for p in ltpeers if not p.get("pex_host") and not p.get("hidden")]
+    hidden = [p for p in ltpeers if p.get("hidden")]
+    ngroups = (len(plain) + per - 1) // per
     for g in range(ngroups):
-        chunk = ltpeers[g::ngroups]
+        chunk = plain[g::ngroups]
         groups.append(LtGroup(run, g, chunk, tor, lifetime + 30))
+    for h in hosts:
+        groups.append(LtGroup(run, len(groups), [h], tor, lifetime + 30, kind="pexhost"))
+    nh = (len(hidden) + per - 1) // per
+    for g in range(nh):
+        groups.append(LtGroup(run, len(groups), hidden[g::nh], tor, lifetime + 30,
+                              kind="hidden"))
     for g in groups:
         g.start()
     aria = []
@@ -1605,9 +2033,10 @@ def _up(run, args, slot, clients, softwares, counts, t0):
         else:
             c.start()
         p["pid"] = c.proc.pid
-    log("started %d processes for %d peers (%s)" % (
+    log("started %d processes for %d peers (%s%s)" % (
         len(objs) + len(groups), len(peers),
-        ", ".join("%s %d" % (c, counts[c]) for c in order)))
+        ", ".join("%s %d" % (c, counts[c]) for c in order),
+        (", %d hidden libtorrent" % args.hidden) if args.hidden else ""))
 
     # configure: add torrents, rtorrent tracker dance
     def conf(c):
@@ -1682,7 +2111,15 @@ def _up(run, args, slot, clients, softwares, counts, t0):
         if p["client"] == "aria2":
             e["rpc_port"] = p["rpc_port"]
             e["rpc_secret"] = objs[p["index"]].secret
+        if p.get("hidden"):
+            e["hidden"] = True
+            e["pex_hosts"] = ["%s:%d" % tuple(x) for x in p["connect"]]
+        if p.get("pex_host"):
+            e["pex_host"] = True
         truth["peers"].append(e)
+    truth["fakes"] = fakes
+    if fake_info:
+        truth["fake_peer"] = fake_info
     atomic_write(run.truth_path + ".partial", json.dumps(truth, indent=1) + "\n")
 
     # wait for every tracker to count every peer
@@ -1698,7 +2135,9 @@ def _up(run, args, slot, clients, softwares, counts, t0):
         exp = expected_counts(truth)
         raise Fail("trackers do not count the expected peers: expected %s, scraped %s" % (
             json.dumps(exp), json.dumps(last[0])))
-    log("all %d peers counted by every tracker (%.1f s)" % (len(peers), time.time() - t0))
+    log("all %d tracked peers%s counted by every tracker (%.1f s)" % (
+        len(peers) - args.hidden, (" and %d fakes" % len(fakes)) if fakes else "",
+        time.time() - t0))
     fail_at(args, "registered")
 
     if not args.no_verify:
@@ -1724,6 +2163,27 @@ def _up(run, args, slot, clients, softwares, counts, t0):
         except Fail:
             raise Fail("clients disagree with the truth: %s" % "; ".join(last[0][:20]))
         log("status: every client holds what the truth says")
+    if args.hidden:
+        # every hidden peer is connected to (past the handshake with) at
+        # least one PEX host, as the host itself reports
+        def hidden_ok():
+            probs = hidden_problems(truth, collect_status(run, truth, objs))
+            last[0] = probs
+            return not probs
+        try:
+            wait_until(hidden_ok, 30, step=1.0, what="hidden peers to reach their PEX hosts")
+        except Fail:
+            raise Fail("hidden peers: %s" % "; ".join(last[0][:10]))
+        log("hidden: all %d hidden peers connected to a PEX host (%.1f s)" % (
+            args.hidden, time.time() - t0))
+        if not args.no_pex_check:
+            res = pex_probe(truth, timeout=args.pex_timeout)
+            bad = [r for r in res if r["missing"]]
+            if bad:
+                raise Fail("PEX hosts did not gossip every hidden peer within %.0f s: %s" % (
+                    args.pex_timeout, json.dumps(bad)))
+            log("pex: every hidden peer gossiped by ut_pex to a fresh connection "
+                "(first message after %s s)" % "/".join("%.1f" % r["first_pex_s"] for r in res))
     truth["ready"] = time.time()
     atomic_write(run.truth_path, json.dumps(truth, indent=1) + "\n")
     os.unlink(run.truth_path + ".partial")
@@ -1817,6 +2277,36 @@ def cmd_verify(args):
     return 0 if ok else 1
 
 
+def cmd_pex(args):
+    run = Run(args.dir)
+    truth = load_truth(run)
+    if not any(p.get("pex_host") for p in truth["peers"]):
+        raise UsageError("%s: the run has no hidden peers (up --hidden N)" % run.dir)
+    res = pex_probe(truth, timeout=args.timeout)
+    print(json.dumps({"infohash": truth["infohash"], "hosts": res}, indent=1))
+    return 1 if any(r["missing"] or r["error"] for r in res) else 0
+
+
+def cmd_metadata(args):
+    run = Run(args.dir)
+    truth = load_truth(run)
+    res = metadata_probe(truth, timeout=args.timeout)
+    by_client = {}
+    for r in res:
+        c = by_client.setdefault(r["client"], {"peers": 0, "served": 0})
+        c["peers"] += 1
+        c["served"] += 1 if r["ok"] else 0
+    print(json.dumps({"infohash": truth["infohash"], "by_client": by_client, "peers": res},
+                     indent=1))
+    # Leechers are held back by download limits, which also throttle how
+    # fast libtorrent, qbittorrent and aria2 read the peer wire (requests
+    # included): they may not answer in time.  Every seed must, and every
+    # implementation of the swarm must serve it from at least one peer.
+    ok = all(r["ok"] for r in res if r["role"] == "seed") and \
+        all(c["served"] for c in by_client.values())
+    return 0 if ok else 1
+
+
 def cmd_watchdog(args):
     run = Run(args.dir)
     while time.time() < args.deadline:
@@ -1886,16 +2376,37 @@ def main(argv=None):
     up.add_argument("--fail-at", choices=("trackers", "clients", "registered"),
                     help="fail on purpose after that stage (tests the clean-up)")
     up.add_argument("--quiet", action="store_true")
+    up.add_argument("--hidden", type=int, default=0,
+                    help="N more libtorrent peers on no tracker, gossiped by ut_pex")
+    up.add_argument("--hidden-role", choices=("seed", "partial", "leecher", "mix"),
+                    default="seed", help="what the hidden peers hold (default seed)")
+    up.add_argument("--pex-hosts", type=int, default=2,
+                    help="tracked libtorrent seeds the hidden peers connect to (default 2)")
+    up.add_argument("--no-pex-check", action="store_true",
+                    help="do not wait for the hosts' ut_pex messages to name the hidden peers")
+    up.add_argument("--pex-timeout", type=float, default=90,
+                    help="how long `up` waits for that (default 90 s)")
+    up.add_argument("--fakes", type=int, default=0,
+                    help="N fake peers (nothing behind them) registered with every tracker")
+    up.add_argument("--fake-modes", default=",".join(FAKE_MODES),
+                    help="modes the fakes cycle through (default all: %s)" % ",".join(FAKE_MODES))
+    up.add_argument("--hostile", default="",
+                    help="hostile fake peers registered with every tracker, one per mode: "
+                         "'all' or a subset of " + ",".join(HOSTILE_MODES))
     for name, hlp in (("down", "end every process the run started"),
                       ("scrape", "scrape every tracker URL directly (JSON)"),
                       ("probe", "announce to every tracker and compare peers with truth"),
                       ("status", "ask every client what it holds"),
-                      ("verify", "scrape + probe + status against truth")):
+                      ("verify", "scrape + probe + status against truth"),
+                      ("pex", "connect to every PEX host; report the hidden peers it gossips"),
+                      ("metadata", "fetch the metadata (BEP 9) from every peer; check its hash")):
         p = sub.add_parser(name, help=hlp)
         p.add_argument("--dir", required=True)
         if name == "down":
             p.add_argument("--grace", type=float, default=4.0,
                            help="seconds between SIGTERM and SIGKILL")
+        if name in ("pex", "metadata"):
+            p.add_argument("--timeout", type=float, default=90 if name == "pex" else 20)
     wd = sub.add_parser("_watchdog")
     wd.add_argument("--dir", required=True)
     wd.add_argument("--deadline", type=float, required=True)
@@ -1908,7 +2419,8 @@ def main(argv=None):
         ap.error("--slot must be 1..254")
     try:
         fn = {"up": cmd_up, "down": cmd_down, "scrape": cmd_scrape, "probe": cmd_probe,
-              "status": cmd_status, "verify": cmd_verify, "_watchdog": cmd_watchdog}[args.cmd]
+              "status": cmd_status, "verify": cmd_verify, "pex": cmd_pex,
+              "metadata": cmd_metadata, "_watchdog": cmd_watchdog}[args.cmd]
         return fn(args) or 0
     except UsageError as e:
         sys.stderr.write("testbed: %s\n" % e)
