@@ -26,8 +26,16 @@
 #include "proto/peerwire.h"
 
 #define TICK_MS          100
-#define SCAN_PER_TICK    4096
-#define METADATA_TIMEOUT_MS 20000
+/*
+ * Connections are started in small batches from an event that re-arms
+ * itself while there is work, so that a burst of candidates neither waits
+ * for the next tick nor holds the loop for long (on loopback a connect()
+ * does both ends of the TCP handshake).
+ */
+#define STARTS_PER_BATCH 256
+#define SCAN_PER_BATCH   4096
+#define METADATA_WINDOW  4     /* ut_metadata requests in flight (libtorrent keeps 2) */
+#define METADATA_STALL_MS 10000 /* no piece for this long: try another peer */
 #define MAX_INCOMING_PENDING 256
 #define INCOMING_HANDSHAKE_MS 10000
 
@@ -47,6 +55,8 @@ struct cand {
 	double have;
 	struct sw_peer_session *s;
 	uint32_t next;         /* hash chain, index + 1 (0 ends) */
+	size_t active_idx;     /* its slot in active[] while CAND_ACTIVE */
+	bool metadata_slow;    /* stalled once while sending metadata */
 };
 
 struct sw_vswarm {
@@ -64,6 +74,7 @@ struct sw_vswarm {
 	int64_t fetch_deadline;
 	uint8_t *mbuf;
 	struct sw_px_metadata *md;
+	uint32_t md_next, md_pieces; /* next piece to request, pieces in all */
 	struct sw_vswarm *next;
 };
 
@@ -81,6 +92,7 @@ struct sw_verifier {
 	size_t nbuckets;
 	uint64_t seed;
 	size_t cursor;
+	size_t idle_scanned; /* candidates looked at since a connection last started */
 	struct cand **active;
 	size_t nactive;
 	struct sw_peer_session **dead;
@@ -88,7 +100,13 @@ struct sw_verifier {
 	struct pending *pending;
 	size_t npending;
 	struct sw_vswarm *swarms;
-	struct event *tick;
+	struct event *tick, *kick;
+	/* Active connections per (swarm, IP): open addressing, key in a cand. */
+	struct busy {
+		const struct cand *key;
+		uint32_t n;
+	} *busy;
+	size_t nbusy_slots;
 	struct sw_verifier_stats stats;
 	size_t nproving;
 	bool stopped;
@@ -293,15 +311,31 @@ static void s_pex(void *ctx, struct sw_peer_session *s, const struct sw_px_pex_p
 		v->o.pex(v->o.ctx, c->sw, c->sw->ctx, a, k);
 }
 
-static void drop_fetch(struct sw_vswarm *sw, const char *why)
+/* Can c's session give us metadata? */
+static bool offers_metadata(const struct cand *c, const struct sw_vswarm *sw)
+{
+	return c->sw == sw && !c->metadata_bad && c->s && c->s->state == SW_SESSION_ACTIVE &&
+	       c->s->has_ext && c->s->ext.has_ut_metadata && c->s->ext.metadata_size > 0;
+}
+
+/*
+ * Give up on the current metadata source.  A peer that refused or sent
+ * pieces that do not add up is not asked again; one that was only slow is
+ * asked again when no other peer offers the metadata.
+ */
+static void drop_fetch(struct sw_vswarm *sw, const char *why, bool bad)
 {
 	struct sw_verifier *v = sw->v;
+	struct cand *prev = sw->fetcher;
 	char as[SW_ADDR_STRLEN];
 
-	if (sw->fetcher != NULL) {
-		sw_addr_str(&sw->fetcher->addr, as, sizeof(as));
+	if (prev != NULL) {
+		sw_addr_str(&prev->addr, as, sizeof(as));
 		vlog(v, "metadata from %s: %s", as, why);
-		sw->fetcher->metadata_bad = true;
+		if (bad)
+			prev->metadata_bad = true;
+		else
+			prev->metadata_slow = true;
 		v->stats.metadata_failures++;
 	}
 	sw->fetcher = NULL;
@@ -309,27 +343,22 @@ static void drop_fetch(struct sw_vswarm *sw, const char *why)
 	free(sw->md);
 	sw->mbuf = NULL;
 	sw->md = NULL;
-	/* Try the next connected peer that offers metadata. */
-	for (size_t i = 0; i < v->nactive; i++) {
-		struct cand *o = v->active[i];
+	/* The next connected peer that offers it: the not-yet-slow ones first. */
+	for (int pass = 0; pass < 2 && sw->fetcher == NULL; pass++)
+		for (size_t i = 0; i < v->nactive && sw->fetcher == NULL; i++) {
+			struct cand *o = v->active[i];
 
-		if (o->sw == sw && !o->metadata_bad && o->s && o->s->has_ext &&
-		    o->s->ext.has_ut_metadata && o->s->ext.metadata_size > 0) {
-			fetch_metadata(sw, o);
-			if (sw->fetcher != NULL)
-				return;
+			if (offers_metadata(o, sw) && (pass == 1 || !o->metadata_slow))
+				fetch_metadata(sw, o);
 		}
-	}
 }
 
 static void fetch_metadata(struct sw_vswarm *sw, struct cand *c)
 {
 	struct sw_peer_session *s = c->s;
 	int64_t size;
-	uint32_t n;
 
-	if (s == NULL || c->metadata_bad || !s->has_ext || !s->ext.has_ut_metadata ||
-	    s->ext.metadata_size <= 0)
+	if (!offers_metadata(c, sw))
 		return;
 	size = s->ext.metadata_size;
 	sw->mbuf = malloc((size_t)size);
@@ -343,10 +372,12 @@ static void fetch_metadata(struct sw_vswarm *sw, struct cand *c)
 		return;
 	}
 	sw->fetcher = c;
-	sw->fetch_deadline = sw_time_mono_ms() + METADATA_TIMEOUT_MS;
-	n = sw_px_metadata_pieces((uint64_t)size);
-	for (uint32_t i = 0; i < n; i++)
-		if (sw_peer_session_request_metadata(s, i) != SW_OK)
+	sw->fetch_deadline = sw_time_mono_ms() + METADATA_STALL_MS;
+	sw->md_pieces = sw_px_metadata_pieces((uint64_t)size);
+	/* A few requests in flight: seeds answer a flood only slowly. */
+	for (sw->md_next = 0; sw->md_next < sw->md_pieces && sw->md_next < METADATA_WINDOW;
+	     sw->md_next++)
+		if (sw_peer_session_request_metadata(s, sw->md_next) != SW_OK)
 			break;
 }
 
@@ -358,24 +389,28 @@ static void s_metadata(void *ctx, struct sw_peer_session *s, uint32_t piece, con
 	struct sw_verifier *v = sw->v;
 	struct sw_errbuf eb = {{0}};
 
-	(void)s;
 	if (sw->fetcher != c || sw->md == NULL)
 		return; /* not asked, or already done */
 	if (data == NULL) {
-		drop_fetch(sw, "refused");
+		drop_fetch(sw, "refused", true);
 		return;
 	}
 	if (sw_px_metadata_add(sw->md, piece, data, len, &eb) != SW_OK) {
-		drop_fetch(sw, eb.msg[0] ? eb.msg : "bad piece");
+		drop_fetch(sw, eb.msg[0] ? eb.msg : "bad piece", true);
 		return;
 	}
-	if (!sw_px_metadata_complete(sw->md))
+	sw->fetch_deadline = sw_time_mono_ms() + METADATA_STALL_MS; /* progress */
+	if (!sw_px_metadata_complete(sw->md)) {
+		if (sw->md_next < sw->md_pieces)
+			sw_peer_session_request_metadata(s, sw->md_next++);
 		return;
+	}
 	if ((sw->has_v1 && sw_px_metadata_verify(sw->md, sw->infohash, SW_INFOHASH_LEN, &eb) !=
 				   SW_OK) ||
 	    (sw->has_v2 &&
 	     sw_px_metadata_verify(sw->md, sw->ih_v2, SW_INFOHASH_V2_LEN, &eb) != SW_OK)) {
-		drop_fetch(sw, eb.msg[0] ? eb.msg : "metadata does not hash to the infohash");
+		drop_fetch(sw, eb.msg[0] ? eb.msg : "metadata does not hash to the infohash",
+			   true);
 		return;
 	}
 	sw->fetcher = NULL;
@@ -387,15 +422,85 @@ static void s_metadata(void *ctx, struct sw_peer_session *s, uint32_t piece, con
 	sw->md = NULL;
 }
 
-static void remove_active(struct sw_verifier *v, struct cand *c)
+/* --- connections per IP: one per swarm at a time ---------------------------- */
+
+static bool same_ip_key(const struct cand *a, const struct cand *b)
 {
-	for (size_t i = 0; i < v->nactive; i++) {
-		if (v->active[i] == c) {
-			v->active[i] = v->active[--v->nactive];
-			break;
+	return a->sw == b->sw && sw_addr_same_ip(&a->addr, &b->addr);
+}
+
+static size_t busy_slot(const struct sw_verifier *v, const struct cand *c)
+{
+	struct sw_addr ip = c->addr;
+	size_t mask = v->nbusy_slots - 1, i;
+
+	ip.port = 0;
+	for (i = key_hash(v, c->sw, &ip) & mask;; i = (i + 1) & mask)
+		if (v->busy[i].key == NULL || same_ip_key(v->busy[i].key, c))
+			return i;
+}
+
+static bool ip_busy(const struct sw_verifier *v, const struct cand *c)
+{
+	return v->busy[busy_slot(v, c)].key != NULL;
+}
+
+static void busy_add(struct sw_verifier *v, const struct cand *c)
+{
+	size_t i = busy_slot(v, c);
+
+	if (v->busy[i].key == NULL)
+		v->busy[i].key = c;
+	v->busy[i].n++;
+}
+
+/* Remove with backward shift, so probes never cross a hole. */
+static void busy_del(struct sw_verifier *v, const struct cand *c)
+{
+	size_t mask = v->nbusy_slots - 1, i = busy_slot(v, c), j;
+
+	if (v->busy[i].key == NULL || --v->busy[i].n > 0)
+		return;
+	v->busy[i].key = NULL;
+	for (j = (i + 1) & mask; v->busy[j].key != NULL; j = (j + 1) & mask) {
+		struct sw_addr ip = v->busy[j].key->addr;
+		size_t home;
+
+		ip.port = 0;
+		home = key_hash(v, v->busy[j].key->sw, &ip) & mask;
+		/* Move j back into the hole at i if its home is not in (i, j]. */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			v->busy[i] = v->busy[j];
+			v->busy[j].key = NULL;
+			v->busy[j].n = 0;
+			i = j;
 		}
 	}
+}
+
+static void remove_active(struct sw_verifier *v, struct cand *c)
+{
+	size_t i = c->active_idx;
+
+	if (i >= v->nactive || v->active[i] != c)
+		return;
+	v->active[i] = v->active[--v->nactive];
+	v->active[i]->active_idx = i;
 	v->stats.active = v->nactive;
+	busy_del(v, c);
+	if (!v->stopped)
+		event_active(v->kick, EV_TIMEOUT, 1); /* a slot is free */
+}
+
+static int push_active(struct sw_verifier *v, struct cand *c)
+{
+	if (v->nactive >= v->o.max_conns)
+		return SW_E_TOO_BIG;
+	c->active_idx = v->nactive;
+	v->active[v->nactive++] = c;
+	v->stats.active = v->nactive;
+	busy_add(v, c);
+	return SW_OK;
 }
 
 /* Queue a session for freeing on the next tick (never inside its callback). */
@@ -428,7 +533,7 @@ static void visit_over(struct sw_verifier *v, struct cand *c, struct sw_peer_ses
 	}
 	c->s = NULL;
 	if (c->sw->fetcher == c)
-		drop_fetch(c->sw, "peer left");
+		drop_fetch(c->sw, "peer left", false);
 	sw_addr_str(&c->addr, as, sizeof(as));
 	if (s->protocol_error) {
 		v->stats.protocol_errors++;
@@ -499,28 +604,6 @@ static struct sw_peer_session_params session_params(const struct sw_verifier *v,
 	return p;
 }
 
-static bool ip_busy(const struct sw_verifier *v, const struct cand *c)
-{
-	for (size_t i = 0; i < v->nactive; i++)
-		if (v->active[i]->sw == c->sw && sw_addr_same_ip(&v->active[i]->addr, &c->addr))
-			return true;
-	return false;
-}
-
-static int push_active(struct sw_verifier *v, struct cand *c)
-{
-	if (v->nactive >= v->o.max_conns)
-		return SW_E_TOO_BIG;
-	if (v->active == NULL) {
-		v->active = calloc(v->o.max_conns, sizeof(*v->active));
-		if (v->active == NULL)
-			return SW_E_NOMEM;
-	}
-	v->active[v->nactive++] = c;
-	v->stats.active = v->nactive;
-	return SW_OK;
-}
-
 static void start_visit(struct sw_verifier *v, struct cand *c, int64_t now)
 {
 	struct sw_peer_session_params p = session_params(v, c->sw, false);
@@ -569,17 +652,44 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	for (struct sw_vswarm *sw = v->swarms; sw; sw = sw->next)
 		if (sw->fetcher != NULL && now > sw->fetch_deadline)
-			drop_fetch(sw, "timed out");
-	for (size_t k = 0; k < SCAN_PER_TICK && k < v->ncands && v->nactive < v->o.max_conns;
+			drop_fetch(sw, "stalled", false);
+	v->idle_scanned = 0;
+	event_active(v->kick, EV_TIMEOUT, 1); /* retries and revisits come due */
+}
+
+/* Start a batch of connections to due candidates; re-arm while there is more. */
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sw_verifier *v = arg;
+	int64_t now = sw_time_mono_ms();
+	size_t started = 0, k;
+
+	(void)fd;
+	(void)what;
+	if (v->stopped)
+		return;
+	for (k = 0; k < SCAN_PER_BATCH && k < v->ncands && started < STARTS_PER_BATCH &&
+		    v->nactive < v->o.max_conns;
 	     k++) {
 		struct cand *c;
 
 		if (v->cursor >= v->ncands)
 			v->cursor = 0;
 		c = v->cands[v->cursor++];
-		if (c->state == CAND_IDLE && c->next_try <= now && !ip_busy(v, c))
+		if (c->state == CAND_IDLE && c->next_try <= now && !ip_busy(v, c)) {
 			start_visit(v, c, now);
+			started++;
+		}
 	}
+	/*
+	 * More may be due: let the loop breathe, then go on, until one whole
+	 * pass over the candidates has found nothing to start (then the tick
+	 * looks again, ten times a second).
+	 */
+	v->idle_scanned = started > 0 ? 0 : v->idle_scanned + k;
+	if (v->nactive < v->o.max_conns && v->idle_scanned < v->ncands &&
+	    (started == STARTS_PER_BATCH || k == SCAN_PER_BATCH))
+		event_active(v->kick, EV_TIMEOUT, 1);
 }
 
 /* --- incoming --------------------------------------------------------------------- */
@@ -727,13 +837,20 @@ int sw_verifier_new(const struct sw_verifier_opts *o, struct sw_verifier **out)
 	DEF(retry_base_ms, 30000);
 	DEF(max_attempts, 4);
 	DEF(max_proofs, 4);
-	if (RAND_bytes((unsigned char *)&v->seed, sizeof(v->seed)) != 1 ||
+	v->nbusy_slots = 16;
+	while (v->nbusy_slots < 2 * v->o.max_conns)
+		v->nbusy_slots *= 2;
+	v->busy = calloc(v->nbusy_slots, sizeof(*v->busy));
+	v->active = calloc(v->o.max_conns, sizeof(*v->active));
+	if (v->busy == NULL || v->active == NULL ||
+	    RAND_bytes((unsigned char *)&v->seed, sizeof(v->seed)) != 1 ||
 	    rehash(v, 1024) != SW_OK) {
 		sw_verifier_free(v);
 		return SW_E_NOMEM;
 	}
 	v->tick = event_new(o->loop->base, -1, EV_PERSIST, on_tick, v);
-	if (v->tick == NULL || event_add(v->tick, &tick) != 0) {
+	v->kick = event_new(o->loop->base, -1, 0, on_kick, v);
+	if (v->tick == NULL || v->kick == NULL || event_add(v->tick, &tick) != 0) {
 		sw_verifier_free(v);
 		return SW_E_NOMEM;
 	}
@@ -778,6 +895,9 @@ void sw_verifier_free(struct sw_verifier *v)
 	}
 	if (v->tick)
 		event_free(v->tick);
+	if (v->kick)
+		event_free(v->kick);
+	free(v->busy);
 	free(v->dead);
 	free(v->active);
 	free(v->cands);
@@ -818,7 +938,12 @@ void sw_verifier_set_pieces(struct sw_verifier *v, struct sw_vswarm *sw, uint32_
 
 void sw_verifier_add_peer(struct sw_verifier *v, struct sw_vswarm *sw, const struct sw_addr *a)
 {
-	add_cand(v, sw, a);
+	struct cand *c = add_cand(v, sw, a);
+
+	if (c != NULL && c->state == CAND_IDLE && !v->stopped && v->nactive < v->o.max_conns) {
+		v->idle_scanned = 0;
+		event_active(v->kick, EV_TIMEOUT, 1); /* connect now, not at the next tick */
+	}
 }
 
 const struct sw_verifier_stats *sw_verifier_stats(struct sw_verifier *v)
