@@ -37,6 +37,8 @@ static void finish(struct sw_peer_session *s, const char *prefix, const char *de
 		return;
 	set_reason(s, prefix, detail);
 	s->state = SW_SESSION_CLOSED;
+	if (s->deadline)
+		evtimer_del(s->deadline);
 	if (s->settle)
 		evtimer_del(s->settle);
 	if (s->keepalive)
@@ -93,6 +95,7 @@ static void start_active(struct sw_peer_session *s)
 	struct timeval settle = {SW_SESSION_SETTLE_MS / 1000, (SW_SESSION_SETTLE_MS % 1000) * 1000};
 
 	s->state = SW_SESSION_ACTIVE;
+	evtimer_del(s->deadline);
 	if (sw_pw_reserved_has_ext(s->hs.reserved)) {
 		struct sw_px_handshake_req req = {SW_PX_LOCAL_UT_METADATA, SW_PX_LOCAL_UT_PEX, NULL,
 						  s->p.listen_port, 0};
@@ -188,6 +191,13 @@ static void on_have(struct sw_peer_session *s, uint32_t index)
 			return;
 		s->early_haves = h;
 		s->early_haves[s->n_early_haves++] = index;
+		return;
+	}
+	/* A peer announces each piece once; a flood of haves is not evidence. */
+	if (++s->haves > 2 * (uint64_t)s->have.num_pieces + SW_SESSION_HAVE_SLACK) {
+		snprintf(eb.msg, sizeof(eb.msg), "have flood: %llu have messages for %u pieces",
+			 (unsigned long long)s->haves, s->have.num_pieces);
+		protocol_error(s, eb.msg);
 		return;
 	}
 	if (sw_pw_have_add(&s->have, index, &eb) != SW_OK) {
@@ -480,6 +490,19 @@ static void on_tcp(void *ctx, struct sw_tcp *c, enum sw_tcp_event ev, const char
 	}
 }
 
+/* The handshake must be complete by then, however slowly its bytes trickle. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct sw_peer_session *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->state == SW_SESSION_CONNECTING)
+		finish(s, "connect failed: ", "timeout");
+	else if (s->state == SW_SESSION_HANDSHAKE)
+		protocol_error(s, "handshake not complete in time (slow peer)");
+}
+
 static void on_settle(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -514,8 +537,9 @@ int sw_peer_session_new(struct sw_loop *loop, struct sw_tcp *tcp,
 	s->tcp = tcp;
 	s->addr = *sw_tcp_remote(tcp);
 	s->settle = evtimer_new(loop->base, on_settle, s);
+	s->deadline = evtimer_new(loop->base, on_deadline, s);
 	s->keepalive = event_new(loop->base, -1, EV_PERSIST, on_keepalive, s);
-	if (s->settle == NULL || s->keepalive == NULL) {
+	if (s->settle == NULL || s->keepalive == NULL || s->deadline == NULL) {
 		s->tcp = NULL; /* the caller still owns tcp on failure */
 		sw_peer_session_free(s);
 		return SW_E_NOMEM;
@@ -523,6 +547,12 @@ int sw_peer_session_new(struct sw_loop *loop, struct sw_tcp *tcp,
 	if (p->num_pieces > 0)
 		sw_peer_session_set_pieces(s, p->num_pieces);
 	evtimer_add(s->keepalive, &ka);
+	if (p->handshake_timeout_ms > 0) {
+		struct timeval dl = {(time_t)(p->handshake_timeout_ms / 1000),
+				     (suseconds_t)(p->handshake_timeout_ms % 1000) * 1000};
+
+		evtimer_add(s->deadline, &dl);
+	}
 	sw_tcp_set_cb(tcp, on_tcp, s);
 	if (p->incoming) {
 		/* The peer spoke first; its handshake may be buffered already. */
@@ -547,6 +577,8 @@ void sw_peer_session_free(struct sw_peer_session *s)
 		return;
 	if (s->settle)
 		event_free(s->settle);
+	if (s->deadline)
+		event_free(s->deadline);
 	if (s->keepalive)
 		event_free(s->keepalive);
 	sw_tcp_close(s->tcp);

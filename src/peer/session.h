@@ -50,6 +50,9 @@
 #ifndef SW_SESSION_MAX_EARLY_HAVES
 #define SW_SESSION_MAX_EARLY_HAVES 4096 /* haves kept before the piece count is known */
 #endif
+#ifndef SW_SESSION_HAVE_SLACK
+#define SW_SESSION_HAVE_SLACK 1000 /* haves beyond 2 per piece before a flood is called */
+#endif
 #ifndef SW_SESSION_MAX_MSGS_PER_READ
 #define SW_SESSION_MAX_MSGS_PER_READ 1024 /* then yield to the loop */
 #endif
@@ -117,6 +120,8 @@ struct sw_peer_session {
 	uint64_t msgs, pex_msgs;
 	int64_t started, handshaken;
 	struct event *settle;
+	struct event *deadline; /* the handshake must be done by then */
+	uint64_t haves;         /* have messages received */
 	struct event *keepalive;
 	char reason[SW_SESSION_REASON_LEN];
 	/* Proving (--prove): one whole piece downloaded and hashed. */

@@ -286,6 +286,9 @@ static void s_have(void *ctx, struct sw_peer_session *s, uint32_t count, uint32_
 }
 
 static void fetch_metadata(struct sw_vswarm *sw, struct cand *c);
+static void visit_over(struct sw_verifier *v, struct cand *c, struct sw_peer_session *s,
+		       int64_t now);
+static void bury(struct sw_verifier *v, struct sw_peer_session *s);
 
 static void s_ext_handshake(void *ctx, struct sw_peer_session *s)
 {
@@ -329,16 +332,25 @@ static void drop_fetch(struct sw_vswarm *sw, const char *why, bool bad)
 	struct cand *prev = sw->fetcher;
 	char as[SW_ADDR_STRLEN];
 
+	sw->fetcher = NULL;
 	if (prev != NULL) {
 		sw_addr_str(&prev->addr, as, sizeof(as));
-		vlog(v, "metadata from %s: %s", as, why);
+		vlog(v, "metadata from %s: %s%s", as, why, bad ? "; peer dropped" : "");
 		if (bad)
 			prev->metadata_bad = true;
 		else
 			prev->metadata_slow = true;
 		v->stats.metadata_failures++;
+		/* A peer that refuses or lies about the metadata is done with. */
+		if (bad && prev->s != NULL && prev->s->state == SW_SESSION_ACTIVE) {
+			struct sw_peer_session *s = prev->s;
+
+			sw_peer_session_close(s, "bad metadata");
+			s->protocol_error = true;
+			visit_over(v, prev, s, sw_time_mono_ms());
+			bury(v, s);
+		}
 	}
-	sw->fetcher = NULL;
 	free(sw->mbuf);
 	free(sw->md);
 	sw->mbuf = NULL;
