@@ -81,6 +81,7 @@ struct sw_vswarm {
 struct pending {  /* an incoming connection before its handshake */
 	struct sw_verifier *v;
 	struct sw_tcp *tcp;
+	struct event *deadline; /* however slowly it trickles in */
 	struct pending *prev, *next;
 };
 
@@ -717,6 +718,8 @@ static void pending_free(struct pending *pd)
 	if (pd->next)
 		pd->next->prev = pd->prev;
 	v->npending--;
+	if (pd->deadline)
+		event_free(pd->deadline);
 	free(pd);
 }
 
@@ -795,8 +798,18 @@ static void on_pending(void *ctx, struct sw_tcp *t, enum sw_tcp_event ev, const 
 	sw_peer_session_kick(c->s);
 }
 
+static void on_pending_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct pending *pd = arg;
+
+	(void)fd;
+	(void)what;
+	refuse(pd->v, pd, "handshake not complete in time (slow peer)");
+}
+
 void sw_verifier_accept(struct sw_verifier *v, struct sw_tcp *c)
 {
+	struct timeval dl = {INCOMING_HANDSHAKE_MS / 1000, 0};
 	struct pending *pd;
 
 	if (v->stopped || v->npending >= MAX_INCOMING_PENDING || v->nactive >= v->o.max_conns) {
@@ -813,6 +826,13 @@ void sw_verifier_accept(struct sw_verifier *v, struct sw_tcp *c)
 	}
 	pd->v = v;
 	pd->tcp = c;
+	pd->deadline = evtimer_new(v->o.loop->base, on_pending_deadline, pd);
+	if (pd->deadline == NULL) {
+		sw_tcp_close(c);
+		free(pd);
+		return;
+	}
+	evtimer_add(pd->deadline, &dl);
 	pd->next = v->pending;
 	if (v->pending)
 		v->pending->prev = pd;

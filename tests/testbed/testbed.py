@@ -980,6 +980,17 @@ General\\Locale=en
         r = self.api("POST", "torrents/add", body, ctype)
         if r.strip() != b"Ok.":
             raise Fail("qbittorrent %s: add said %r" % (self.ip, r))
+        if not seed and getattr(self, "hold", "limit") == "priorities":
+            # like libtorrent leechers: "do not download" the file, then lift
+            # the 1 B/s limit, which also throttles reading the peer wire
+            ih = self.tor["infohash"]
+            wait_until(lambda: json.loads(self.api("GET", "torrents/files?hash=" + ih)), 20,
+                       what="qbittorrent on %s to list the torrent's files" % self.ip)
+            form = "application/x-www-form-urlencoded"
+            self.api("POST", "torrents/filePrio",
+                     urllib.parse.urlencode({"hash": ih, "id": "0", "priority": "0"}).encode(), form)
+            self.api("POST", "torrents/setDownloadLimit",
+                     urllib.parse.urlencode({"hashes": ih, "limit": "0"}).encode(), form)
 
     def status(self):
         ih = self.tor["infohash"]
@@ -1998,6 +2009,8 @@ def _up(run, args, slot, clients, softwares, counts, t0):
             os.makedirs(p["save_path"], exist_ok=True)
             if p["role"] == "partial":
                 write_partial(tor, p["save_path"], p["have_pieces"])
+            if args.lt_hold == "priorities":
+                p["no_download"] = True
     per = max(1, args.lt_per_process)
     # PEX hosts each in a process of its own: libtorrent paces ut_pex
     # messages with ONE process-wide clock (at most one message per
@@ -2022,6 +2035,7 @@ def _up(run, args, slot, clients, softwares, counts, t0):
         if p["client"] == "libtorrent":
             continue
         c = CLIENT_CLASS[p["client"]](run, p, tor, tracker_list)
+        c.hold = args.lt_hold
         objs[p["index"]] = c
         if isinstance(c, Aria2):
             c.softwares = list(softwares)
@@ -2370,6 +2384,10 @@ def main(argv=None):
                     help="seconds to wait for every peer to register")
     up.add_argument("--lt-per-process", type=int, default=100)
     up.add_argument("--aria2-mode", choices=("restart", "single"), default="restart")
+    up.add_argument("--lt-hold", choices=("priorities", "limit"), default="priorities",
+                    help="how libtorrent and qbittorrent leechers are kept from "
+                         "downloading: piece/file priorities 0 (default) or a 1 B/s download "
+                         "limit (which also throttles reading the peer wire)")
     up.add_argument("--no-verify", action="store_true",
                     help="skip the probe announces and client status check")
     up.add_argument("--keep-on-failure", action="store_true")
