@@ -82,8 +82,16 @@ help:
 deps:
 	@bash scripts/deps.sh
 
+# ./swarmwatch is shared by both flavours: relink whenever the flavour
+# changes, or a plain `make` after `make check` would keep the ASan build.
+LAST_FLAVOUR := $(shell cat build/.swarmwatch-flavour 2>/dev/null)
+ifneq ($(LAST_FLAVOUR),$(BUILD))
+.PHONY: swarmwatch
+endif
+
 swarmwatch: $(CMD_OBJ) $(LIB)
 	$(CC) $(OPT) $(LDSAN) -o $@ $(CMD_OBJ) $(LIB) $(LDLIBS)
+	@echo $(BUILD) >build/.swarmwatch-flavour
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)

@@ -14,7 +14,7 @@ PACKAGES=(
   # tests
   libcmocka-dev sqlite3 python3 python3-libtorrent mktorrent transmission-cli strace
   # benchmarks: libtorrent's bdecode is the anchor for the bencode benchmark
-  libtorrent-rasterbar-dev g++
+  libtorrent-rasterbar-dev g++ time curl
   # test bed (tests/testbed/): trackers and real clients
   opentracker aria2 transmission-daemon qbittorrent-nox rtorrent
 )
