@@ -1845,8 +1845,16 @@ def validate_up(args):
     if args.fakes and not args.fake_modes:
         raise UsageError("--fake-modes: at least one")
     if isinstance(args.hostile, str):
-        h = [m.strip() for m in args.hostile.split(",") if m.strip()]
-        args.hostile = list(HOSTILE_MODES) if h == ["all"] else h
+        h = []
+        for m in (x.strip() for x in args.hostile.split(",")):
+            if m == "all":
+                h += HOSTILE_MODES
+            elif m:
+                name, _, n = m.partition("*")       # "have-flood*3": three of them
+                if n and not (n.isdigit() and 1 <= int(n) <= 50):
+                    raise UsageError("--hostile %s: the count after * must be 1..50" % m)
+                h += [name] * (int(n) if n else 1)
+        args.hostile = h
     for m in args.hostile:
         if m not in HOSTILE_MODES:
             raise UsageError("unknown hostile mode %r (known: all, %s)" % (m, ",".join(HOSTILE_MODES)))
@@ -2409,8 +2417,9 @@ def main(argv=None):
     up.add_argument("--fake-modes", default=",".join(FAKE_MODES),
                     help="modes the fakes cycle through (default all: %s)" % ",".join(FAKE_MODES))
     up.add_argument("--hostile", default="",
-                    help="hostile fake peers registered with every tracker, one per mode: "
-                         "'all' or a subset of " + ",".join(HOSTILE_MODES))
+                    help="hostile fake peers registered with every tracker: comma-separated "
+                         "modes, each once, or MODE*N for N of them, or 'all' (one of each "
+                         "of " + ",".join(HOSTILE_MODES) + ")")
     for name, hlp in (("down", "end every process the run started"),
                       ("scrape", "scrape every tracker URL directly (JSON)"),
                       ("probe", "announce to every tracker and compare peers with truth"),
