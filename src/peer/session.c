@@ -4,8 +4,9 @@
  *   CONNECTING --tcp up--> send handshake --> HANDSHAKE
  *   HANDSHAKE  --68 bytes, our infohash--> ACTIVE (send BEP 10 handshake,
  *              have none when the peer is fast; settle timer starts)
- *   ACTIVE     --first valid message, or settle timer--> connectable
+ *   ACTIVE     --3 s without a protocol error, or a clean close--> connectable
  *              bitfield / have / have all --> have count --> verified
+ *              (what was shown before then is reported at that moment)
  *   any        --protocol error, EOF, timeout--> CLOSED (reason)
  *
  * For an incoming connection the peer speaks first: we read its handshake
@@ -55,6 +56,15 @@ static void protocol_error(struct sw_peer_session *s, const char *what)
 	finish(s, "protocol error: ", what);
 }
 
+static void report_have(struct sw_peer_session *s);
+
+/*
+ * The peer's evidence stands: it shook hands for our infohash and has not
+ * broken the protocol for SW_SESSION_SETTLE_MS (or closed cleanly before).
+ * What it showed it holds in that time is reported now, and as it changes
+ * from then on.  A fake that answers with a malformed bitfield, or floods
+ * have messages, is dropped before this and stays `seen`.
+ */
 static void promote_connectable(struct sw_peer_session *s)
 {
 	if (s->connectable || s->protocol_error || s->state != SW_SESSION_ACTIVE)
@@ -64,6 +74,8 @@ static void promote_connectable(struct sw_peer_session *s)
 		evtimer_del(s->settle);
 	if (s->cb.connectable)
 		s->cb.connectable(s->cb.ctx, s);
+	if (s->state == SW_SESSION_ACTIVE)
+		report_have(s);
 }
 
 static void report_have(struct sw_peer_session *s)
@@ -172,7 +184,6 @@ static void on_bitfield(struct sw_peer_session *s, const struct sw_pw_msg *m)
 		protocol_error(s, eb.msg);
 		return;
 	}
-	promote_connectable(s);
 	report_have(s);
 }
 
@@ -204,7 +215,6 @@ static void on_have(struct sw_peer_session *s, uint32_t index)
 		protocol_error(s, eb.msg);
 		return;
 	}
-	promote_connectable(s);
 	if (s->have.count != before)
 		report_have(s);
 }
@@ -215,7 +225,6 @@ static void on_have_all(struct sw_peer_session *s)
 	if (s->bits == NULL)
 		return;
 	sw_pw_have_all(&s->have);
-	promote_connectable(s);
 	report_have(s);
 }
 
@@ -233,7 +242,6 @@ static void on_ext_handshake(struct sw_peer_session *s, const struct sw_pw_msg *
 	if (s->ext.has_client && s->ext.client[0])
 		sw_clientid_describe(s->hs.peer_id, (const uint8_t *)s->ext.client,
 				     strlen(s->ext.client), s->client, sizeof(s->client));
-	promote_connectable(s);
 	if (s->cb.ext_handshake && s->state == SW_SESSION_ACTIVE)
 		s->cb.ext_handshake(s->cb.ctx, s);
 }
@@ -395,21 +403,17 @@ static void handle(struct sw_peer_session *s, const struct sw_pw_msg *m)
 	case SW_PW_UNCHOKE:
 		s->peer_unchoked = true;
 		s->prove.unchoked = true;
-		promote_connectable(s);
 		prove_request(s);
 		return;
 	case SW_PW_CHOKE:
 		s->peer_unchoked = false;
-		promote_connectable(s);
 		if (s->prove.active)
 			prove_choked(s);
 		return;
 	case SW_PW_PIECE:
-		promote_connectable(s);
 		prove_block(s, m);
 		return;
 	case SW_PW_REJECT:
-		promote_connectable(s);
 		if (s->prove.active && m->index == s->prove.piece)
 			prove_done(s, false, "peer rejected our request");
 		return;
@@ -420,7 +424,6 @@ static void handle(struct sw_peer_session *s, const struct sw_pw_msg *m)
 	case SW_PW_HAVE_NONE:
 	default:
 		/* keep-alive, choke, unchoke, interest, requests, ... : nothing to learn */
-		promote_connectable(s);
 		return;
 	}
 }
