@@ -12,7 +12,7 @@ PACKAGES=(
   libevent-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev
   libmaxminddb-dev libexpat1-dev libinih-dev
   # tests
-  libcmocka-dev sqlite3 python3 python3-libtorrent mktorrent transmission-cli strace
+  libcmocka-dev sqlite3 python3 python3-libtorrent mktorrent transmission-cli strace time
   # benchmarks: libtorrent's bdecode is the anchor for the bencode benchmark
   libtorrent-rasterbar-dev g++ time curl
   # test bed (tests/testbed/): trackers and real clients

@@ -612,6 +612,8 @@ static int start(struct count *c, struct sw_errbuf *eb)
 	if (rc == SW_OK) {
 		c->port = sw_tcp_listener_addr(c->listener)->port;
 		sw_ifaddrs_load(&c->self);
+		/* 127.x.y.z and other addresses bound on lo are not listed there. */
+		sw_ifaddrs_add(&c->self, sw_tcp_listener_addr(c->listener));
 	}
 	if (rc == SW_OK)
 		rc = sw_http_new(&c->loop, &c->http, eb);

@@ -32,3 +32,12 @@ bool sw_ifaddrs_has(const struct sw_ifaddrs *ifs, const struct sw_addr *a)
 			return true;
 	return false;
 }
+
+void sw_ifaddrs_add(struct sw_ifaddrs *ifs, const struct sw_addr *a)
+{
+	if (sw_ifaddrs_has(ifs, a) || ifs->n >= SW_IFADDR_MAX)
+		return;
+	ifs->addr[ifs->n] = *a;
+	ifs->addr[ifs->n].port = 0;
+	ifs->n++;
+}

@@ -20,6 +20,8 @@ struct sw_ifaddrs {
 
 /* Fill from getifaddrs(); on failure n is 0.  Returns 0 or SW_E_IO. */
 int sw_ifaddrs_load(struct sw_ifaddrs *ifs);
+/* Add an address we are bound to (a --listen address on no interface of its own). */
+void sw_ifaddrs_add(struct sw_ifaddrs *ifs, const struct sw_addr *a);
 /* Is a's IP one of ours (port ignored)? */
 bool sw_ifaddrs_has(const struct sw_ifaddrs *ifs, const struct sw_addr *a);
 

@@ -146,6 +146,12 @@ static void read_handshake(struct sw_peer_session *s)
 		protocol_error(s, "handshake for another infohash");
 		return;
 	}
+	if (memcmp(s->hs.peer_id, s->p.peer_id, SW_PEER_ID_LEN) == 0) {
+		/* Our own address came back to us: not a peer, and no breach. */
+		s->self = true;
+		finish(s, "connected to ourselves", NULL);
+		return;
+	}
 	sw_tcp_consume(s->tcp, SW_PW_HANDSHAKE_LEN);
 	s->handshaken = 1;
 	sw_clientid_from_peer_id(s->hs.peer_id, s->client, sizeof(s->client));

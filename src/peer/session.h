@@ -117,6 +117,7 @@ struct sw_peer_session {
 	size_t n_early_haves;
 	bool pex_seen;         /* first ut_pex message arrived (BEP 11 limits differ) */
 	bool peer_unchoked;    /* the peer unchoked us */
+	bool self;             /* the peer id was ours: we reached ourselves */
 	uint64_t msgs, pex_msgs;
 	int64_t started, handshaken;
 	struct event *settle;

@@ -555,7 +555,9 @@ static void visit_over(struct sw_verifier *v, struct cand *c, struct sw_peer_ses
 		vlog(v, "peer %s: visit over: %s (%s)", as, s->reason,
 		     s->connectable ? "connectable" : "not connectable");
 	}
-	if (s->connectable || s->state == SW_SESSION_ACTIVE) {
+	if (s->self) {
+		c->state = CAND_DONE; /* never again */
+	} else if (s->connectable || s->state == SW_SESSION_ACTIVE) {
 		c->attempts = 0;
 		/* Revisit a peer that is still downloading; a seed stays a seed. */
 		c->state = (c->incoming || s->protocol_error || c->have >= 1.0) ? CAND_DONE
