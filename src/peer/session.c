@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/time.h"
 #include "peer/clientid.h"
 
 #define KEEPALIVE_MS 90000
@@ -259,7 +260,15 @@ static void on_pex(struct sw_peer_session *s, const struct sw_pw_msg *m)
 	struct sw_errbuf eb = {{0}};
 
 	s->pex_msgs++;
-	/* BEP 11: at most one message a minute; a flood is not evidence. */
+	/*
+	 * BEP 11: "no more than once a minute".  Messages that come sooner are
+	 * ignored (and counted): a flood of gossip is not evidence.
+	 */
+	if (s->pex_seen && sw_time_mono_ms() - s->last_pex < SW_SESSION_PEX_MIN_GAP_MS) {
+		s->pex_ignored++;
+		return;
+	}
+	s->last_pex = sw_time_mono_ms();
 	if (sw_px_parse_pex(m->data, m->data_len, !s->pex_seen, added, 2 * SW_PX_PEX_MAX_ADDED,
 			    NULL, 0, &out, &eb) != SW_OK) {
 		protocol_error(s, eb.msg[0] ? eb.msg : "bad ut_pex message");

@@ -50,6 +50,9 @@
 #ifndef SW_SESSION_MAX_EARLY_HAVES
 #define SW_SESSION_MAX_EARLY_HAVES 4096 /* haves kept before the piece count is known */
 #endif
+#ifndef SW_SESSION_PEX_MIN_GAP_MS
+#define SW_SESSION_PEX_MIN_GAP_MS 45000 /* BEP 11 says once a minute; allow some jitter */
+#endif
 #ifndef SW_SESSION_HAVE_SLACK
 #define SW_SESSION_HAVE_SLACK 1000 /* haves beyond 2 per piece before a flood is called */
 #endif
@@ -118,7 +121,8 @@ struct sw_peer_session {
 	bool pex_seen;         /* first ut_pex message arrived (BEP 11 limits differ) */
 	bool peer_unchoked;    /* the peer unchoked us */
 	bool self;             /* the peer id was ours: we reached ourselves */
-	uint64_t msgs, pex_msgs;
+	uint64_t msgs, pex_msgs, pex_ignored;
+	int64_t last_pex;      /* when the last ut_pex message was taken */
 	int64_t started, handshaken;
 	struct event *settle;
 	struct event *deadline; /* the handshake must be done by then */
