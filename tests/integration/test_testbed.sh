@@ -23,6 +23,24 @@
 #   4. `down` ends every recorded PID and everything in their sessions,
 #      nothing listens on the run's addresses any more, and a second `down`
 #      is a no-op.
+#   5. Hidden peers, fakes, hostile fakes: a 10-peer run (libtorrent and
+#      transmission) with --hidden 3 --fakes 20 --hostile all.  Then, with
+#      code independent of testbed.py:
+#        - truth.json: the hidden peers have no trackers and PEX hosts that
+#          are tracked libtorrent seeds; 20 fakes cycle through the five fake
+#          modes and the four hostile modes are there, each on an address of
+#          its own, none a peer's;
+#        - direct announces to one HTTP and one UDP tracker URL hand out
+#          exactly the tracked peers plus the fakes (no hidden peer), and
+#          their counts have the fakes as leechers;
+#        - a fresh peer-wire connection to the PEX hosts (BEP 10, ut_pex)
+#          receives ut_pex messages naming every hidden peer;
+#        - each fake mode does what it says on the wire (refused, closed,
+#          another infohash, garbage, a bitfield of the wrong length, a 4 GB
+#          prefix, a byte a second, a have flood, a metadata offer);
+#        - `fake_peer.py incoming-flood` opens 300 connections to a `close`
+#          fake and sees every one closed;
+#      and `testbed.py verify`, `pex` and `metadata` pass; `down` ends it all.
 #
 # Prints one line per check and the timings; exits 0 only if all passed.
 # Needs root (opentracker's chroot) and scripts/deps.sh having run.
@@ -56,8 +74,9 @@ WORK=$(mktemp -d /tmp/swarmwatch-test-testbed.XXXXXX)
 D=$WORK/main
 DW=$WORK/watchdog
 DF=$WORK/fail
+DX=$WORK/extra
 cleanup() {
-	for d in "$D" "$DW" "$DF"; do
+	for d in "$D" "$DW" "$DF" "$DX"; do
 		[ -f "$d/pids" ] && $TB down --dir "$d" --grace 1 >/dev/null 2>&1
 	done
 	rm -rf "$WORK"
@@ -281,6 +300,236 @@ n=$(listening "$SLOT")
 if [ "$n" = 0 ]; then ok "nothing listens on 127.$SLOT.*"; else bad "$n sockets still bound on 127.$SLOT.*"; fi
 if out=$($TB down --dir "$D" 2>&1); then ok "second down is a no-op: $out"; else bad "second down: $out"; fi
 
+# --- 5. hidden peers (PEX), fakes, hostile fakes ------------------------------------
+t5=$(now)
+$TB up --dir "$DX" --peers 10 --clients libtorrent,transmission --hidden 3 --fakes 20 \
+	--hostile all --quiet >"$WORK/x.out" 2>"$WORK/x.err"
+rc=$?
+x_s=$(since "$t5")
+if [ $rc -ne 0 ]; then
+	bad "up --hidden 3 --fakes 20 --hostile all: exit $rc: $(tail -3 "$WORK/x.err")"
+else
+	ok "up --peers 10 --hidden 3 --fakes 20 --hostile all in ${x_s} s"
+	XSLOT=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["slot"])' "$DX/truth.json")
+	$PY - "$DX/truth.json" "$ROOT/tests/testbed/fake_peer.py" <<'PYEOF'
+import json, os, random, select, socket, struct, subprocess, sys, time, urllib.parse, http.client
+truth = json.load(open(sys.argv[1]))
+fails = 0
+def check(cond, msg):
+    global fails
+    print(("ok   " if cond else "FAIL ") + msg)
+    fails += 0 if cond else 1
+
+slot = truth["slot"]
+ih = bytes.fromhex(truth["infohash"])
+npieces = truth["num_pieces"]
+peers = truth["peers"]
+hidden = [p for p in peers if p.get("hidden")]
+tracked = [p for p in peers if not p.get("hidden")]
+fakes = truth["fakes"]
+hosts = {"%s:%d" % (p["ip"], p["port"]): p for p in peers if p.get("pex_host")}
+check(len(hidden) == 3 and all(p["trackers"] == [] and p["pex_hosts"] for p in hidden),
+      "3 hidden peers, registered with no tracker, each with PEX hosts")
+check(bool(hosts) and all(p["client"] == "libtorrent" and p["role"] == "seed" and p["trackers"]
+                          for p in hosts.values())
+      and all(h in hosts for p in hidden for h in p["pex_hosts"]),
+      "PEX hosts are tracked libtorrent seeds (%d)" % len(hosts))
+modes = [f["mode"] for f in fakes if not f["hostile"]]
+hmodes = sorted(f["mode"] for f in fakes if f["hostile"])
+check(len(modes) == 20 and set(modes) == {"dead", "close", "wrong-infohash", "garbage", "bad-bitfield"},
+      "20 fakes over the five fake modes")
+check(hmodes == sorted(["huge-prefix", "slowloris", "have-flood", "bad-metadata"]),
+      "hostile fakes: %s" % ",".join(hmodes))
+fips = [f["ip"] for f in fakes]
+check(len(set(fips)) == len(fips) and not set(fips) & {p["ip"] for p in peers}
+      and all(ip.startswith("127.%d." % slot) for ip in fips),
+      "every fake on its own address in the slot, none a peer's")
+
+# --- direct announces (an independent tracker client) ---
+src, port = "127.%d.0.13" % slot, 7778
+pid = b"-SWTEST5-" + os.urandom(11)
+def bdec(b, i=0):
+    c = b[i:i+1]
+    if c == b"i":
+        j = b.index(b"e", i); return int(b[i+1:j]), j + 1
+    if c in (b"l", b"d"):
+        i += 1; out = [] if c == b"l" else {}
+        while b[i:i+1] != b"e":
+            if c == b"l":
+                v, i = bdec(b, i); out.append(v)
+            else:
+                k, i = bdec(b, i); v, i = bdec(b, i); out[k] = v
+        return out, i + 1
+    j = b.index(b":", i); n = int(b[i:j]); return b[j+1:j+1+n], j + 1 + n
+def compact(b):
+    return {(socket.inet_ntoa(b[i:i+4]), struct.unpack(">H", b[i+4:i+6])[0])
+            for i in range(0, len(b) // 6 * 6, 6)}
+def http_ann(url, ev):
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=5, source_address=(src, 0))
+    q = "info_hash=%s&peer_id=%s&port=%d&uploaded=0&downloaded=0&left=1&compact=1&numwant=1000%s" % (
+        urllib.parse.quote_from_bytes(ih), urllib.parse.quote_from_bytes(pid), port,
+        "&event=" + ev if ev else "")
+    c.request("GET", u.path + "?" + q); d = bdec(c.getresponse().read())[0]; c.close()
+    return compact(d.get(b"peers", b"")), (d.get(b"complete"), d.get(b"incomplete"))
+def udp_ann(url, ev):
+    u = urllib.parse.urlsplit(url)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((src, 0)); s.settimeout(2)
+    def x(pkt, tx):
+        for _ in range(3):
+            s.sendto(pkt, (u.hostname, u.port))
+            try:
+                while True:
+                    d = s.recv(65536)
+                    if d[4:8] == struct.pack(">I", tx):
+                        return d
+            except socket.timeout:
+                pass
+        raise RuntimeError("no answer from %s" % url)
+    tx = random.getrandbits(32)
+    cid = x(struct.pack(">QII", 0x41727101980, 0, tx), tx)[8:16]
+    tx = random.getrandbits(32)
+    d = x(cid + struct.pack(">II", 1, tx) + ih + pid + struct.pack(
+        ">qqqIIIiH", 0, 1, 0, {"": 0, "started": 2, "stopped": 3}[ev], 0, 0, 1000, port), tx)
+    s.close()
+    _, le, se = struct.unpack(">III", d[8:20])
+    return compact(d[20:]), (se, le)
+want = {(p["ip"], p["port"]) for p in tracked} | {(f["ip"], f["port"]) for f in fakes}
+nseed = sum(1 for p in tracked if p["role"] == "seed")
+for t in truth["trackers"]:
+    if t["name"] not in ("opentracker-udp", "bittorrent-tracker-http"):
+        continue
+    ann = udp_ann if t["url"].startswith("udp") else http_ann
+    seen, quiet, ev, n = set(), 0, "started", 0
+    while quiet < 4 and n < 100:
+        got, counts = ann(t["url"], ev); ev = ""; n += 1
+        new = got - seen; seen |= new; quiet = 0 if new else quiet + 1
+    ann(t["url"], "stopped")
+    seen.discard((src, port))
+    check(seen == want, "%s hands out the %d tracked peers + %d fakes, no hidden peer%s" % (
+        t["name"], len(tracked), len(fakes), "" if seen == want else " (missing %s, extra %s)" % (
+            sorted(want - seen)[:4], sorted(seen - want)[:4])))
+    # the counts include our own `started` (a leecher)
+    check(counts == (nseed, len(tracked) - nseed + len(fakes) + 1),
+          "%s counts (seeds, leechers) = %s: the fakes are leechers" % (t["name"], counts))
+
+# --- PEX: a fresh connection to the hosts hears of every hidden peer ---
+me = "127.%d.0.14" % slot
+def wire(ip, port_):
+    s = socket.create_connection((ip, port_), timeout=5, source_address=(me, 0))
+    res = bytearray(8); res[5] = 0x10
+    s.sendall(b"\x13BitTorrent protocol" + bytes(res) + ih + b"-SWTEST5" + os.urandom(12))
+    return s
+want_h = {(p["ip"], p["port"]) for p in hidden}
+heard = set()
+t0 = time.time()
+conns = []
+for hk in hosts:
+    ip, pt = hk.rsplit(":", 1)
+    s = wire(ip, int(pt))
+    buf = b""
+    while len(buf) < 68:
+        buf += s.recv(65536)
+    ext = b"d1:md6:ut_pexi1eee"
+    s.sendall(struct.pack(">IBB", 2 + len(ext), 20, 0) + ext)
+    conns.append([s, buf[68:]])
+while time.time() - t0 < 30 and not want_h <= heard:
+    r, _, _ = select.select([c[0] for c in conns], [], [], 1)
+    for c in conns:
+        if c[0] not in r:
+            continue
+        d = c[0].recv(65536)
+        if not d:
+            continue
+        c[1] += d
+        while len(c[1]) >= 4:
+            n = struct.unpack(">I", c[1][:4])[0]
+            if len(c[1]) < 4 + n:
+                break
+            m = c[1][4:4 + n]; c[1] = c[1][4 + n:]
+            if n >= 2 and m[0] == 20 and m[1] == 1:
+                heard |= compact(bdec(m, 2)[0].get(b"added", b""))
+for c in conns:
+    c[0].close()
+check(want_h <= heard, "ut_pex from the PEX hosts names every hidden peer (%.1f s)%s" % (
+    time.time() - t0, "" if want_h <= heard else " (missing %s)" % sorted(want_h - heard)))
+
+# --- each fake mode on the wire ---
+by_mode = {}
+for f in fakes:
+    by_mode.setdefault(f["mode"], f)
+def talk(mode, send_hs=True, want=200, secs=2.0):
+    f = by_mode[mode]
+    s = socket.create_connection((f["ip"], f["port"]), timeout=secs, source_address=(me, 0))
+    if send_hs:
+        s.sendall(b"\x13BitTorrent protocol" + bytes(8) + ih + b"-SWTEST5" + os.urandom(12))
+    got, t0 = b"", time.time()
+    try:
+        while len(got) < want and time.time() - t0 < secs:
+            d = s.recv(65536)
+            if not d:
+                return got, True
+            got += d
+    except socket.timeout:
+        pass
+    finally:
+        s.close()
+    return got, False
+try:
+    socket.create_connection((by_mode["dead"]["ip"], by_mode["dead"]["port"]), timeout=2).close()
+    check(False, "dead: nothing listens")
+except ConnectionRefusedError:
+    check(True, "dead: connection refused")
+g, eof = talk("close")
+check(g == b"" and eof, "close: closed at once, not a byte")
+g, _ = talk("wrong-infohash", want=68)
+check(len(g) >= 68 and g[:20] == b"\x13BitTorrent protocol" and g[28:48] != ih,
+      "wrong-infohash: a handshake for another infohash")
+g, _ = talk("garbage", send_hs=False, want=1000)
+check(len(g) >= 1000 and g[:20] != b"\x13BitTorrent protocol", "garbage: random bytes")
+g, _ = talk("bad-bitfield", want=73)
+bl = struct.unpack(">I", g[68:72])[0] - 1 if len(g) >= 73 else -1
+check(g[28:48] == ih and g[72:73] == b"\x05" and bl != (npieces + 7) // 8,
+      "bad-bitfield: right handshake, a bitfield of %d bytes for %d pieces" % (bl, npieces))
+g, _ = talk("huge-prefix", want=72)
+check(g[28:48] == ih and g[68:72] == b"\xff\xff\xff\xf0", "huge-prefix: length prefix 0xFFFFFFF0")
+g, _ = talk("slowloris", want=68, secs=2.5)
+check(1 <= len(g) <= 5, "slowloris: %d bytes of handshake in 2.5 s" % len(g))
+g, _ = talk("have-flood", want=68 + 9 * 1000, secs=3)
+check(len(g) >= 68 + 9 * 1000 and g[68:73] == b"\x00\x00\x00\x05\x04",
+      "have-flood: >= 1000 have messages at once")
+g, _ = talk("bad-metadata", want=100)
+check(b"ut_metadata" in g and b"metadata_size" in g, "bad-metadata: offers ut_metadata and a metadata_size")
+c = by_mode["close"]
+r = subprocess.run([sys.executable, sys.argv[2], "incoming-flood", "--target",
+                    "%s:%d" % (c["ip"], c["port"]), "--count", "300", "--hold", "1",
+                    "--sources", "127.%d.0.15,127.%d.0.16" % (slot, slot), "--for", "20"],
+                   capture_output=True, text=True, timeout=40)
+lines = r.stdout.strip().splitlines()
+summ = json.loads(lines[-1]) if len(lines) == 2 else {}
+check(r.returncode == 0 and summ.get("connected") == 300 and summ.get("closed_by_target") == 300,
+      "incoming-flood: 300 connections, all closed by the target: %s" % (
+          lines[-1] if lines else r.stderr[-200:]))
+sys.exit(1 if fails else 0)
+PYEOF
+	[ $? -eq 0 ] || fails=$((fails + 1))
+	for cmd in verify pex metadata; do
+		t6=$(now)
+		if $TB $cmd --dir "$DX" >"$WORK/x.$cmd.json" 2>"$WORK/x.$cmd.err"; then
+			ok "testbed.py $cmd in $(since "$t6") s"
+		else
+			bad "testbed.py $cmd: $(head -c 600 "$WORK/x.$cmd.json") $(tail -2 "$WORK/x.$cmd.err")"
+		fi
+	done
+	if $TB down --dir "$DX" >"$WORK/x.down.json" 2>&1 && left=$(all_gone "$DX"); then
+		ok "down: every process of the run is gone"
+	else
+		bad "down: $(cat "$WORK/x.down.json") ${left:-}"
+	fi
+	n=$(listening "$XSLOT")
+	if [ "$n" = 0 ]; then ok "nothing listens on 127.$XSLOT.*"; else bad "$n sockets still bound on 127.$XSLOT.*"; fi
+fi
+
 # --- 1, continued: the watchdog run must have ended by itself ------------------------
 wait $WPID
 wrc=$?
@@ -296,7 +545,7 @@ else
 	fi
 fi
 
-echo "timings: up ${up_s} s for $PEERS peers"
+echo "timings: up ${up_s} s for $PEERS peers; ${x_s:-?} s for 10 peers + 3 hidden + 24 fakes"
 if [ $fails -eq 0 ]; then
 	echo "test_testbed: all checks passed"
 	exit 0
