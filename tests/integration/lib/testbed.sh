@@ -9,10 +9,15 @@ TB_FAILED=0
 
 tb_cleanup() {
 	local d
+	# Every testbed down first (a scratch dir may hold a testbed's pids
+	# file), then the directories.
 	for d in "${TB_DIRS[@]}"; do
-		$PY "$TESTBED" down --dir "$d" >/dev/null 2>&1 || true
+		[ -f "$d/pids" ] && $PY "$TESTBED" down --dir "$d" >/dev/null 2>&1
+	done
+	for d in "${TB_DIRS[@]}"; do
 		rm -rf "$d"
 	done
+	return 0
 }
 trap tb_cleanup EXIT
 
