@@ -70,6 +70,11 @@ static void promote_connectable(struct sw_peer_session *s)
 {
 	if (s->connectable || s->protocol_error || s->state != SW_SESSION_ACTIVE)
 		return;
+	if (s->bits == NULL && s->early_bitfield != NULL) {
+		/* A bitfield we cannot check yet (no piece count): wait for it. */
+		s->settled = true;
+		return;
+	}
 	s->connectable = true;
 	if (s->settle)
 		evtimer_del(s->settle);
@@ -637,7 +642,10 @@ void sw_peer_session_set_pieces(struct sw_peer_session *s, uint32_t num_pieces)
 	s->early_bitfield = NULL;
 	s->early_haves = NULL;
 	s->n_early_haves = 0;
-	report_have(s);
+	if (s->settled && !s->connectable)
+		promote_connectable(s); /* reports what it holds, too */
+	else
+		report_have(s);
 }
 
 int sw_peer_session_request_metadata(struct sw_peer_session *s, uint32_t piece)

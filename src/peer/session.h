@@ -121,6 +121,7 @@ struct sw_peer_session {
 	bool pex_seen;         /* first ut_pex message arrived (BEP 11 limits differ) */
 	bool peer_unchoked;    /* the peer unchoked us */
 	bool self;             /* the peer id was ours: we reached ourselves */
+	bool settled;          /* settle time passed while its bitfield was unchecked */
 	uint64_t msgs, pex_msgs, pex_ignored;
 	int64_t last_pex;      /* when the last ut_pex message was taken */
 	int64_t started, handshaken;

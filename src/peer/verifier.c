@@ -48,6 +48,7 @@ struct cand {
 	bool incoming;
 	bool metadata_bad;     /* refused or lied about metadata */
 	bool proved;           /* a proof was attempted */
+	bool blind;            /* visited before the swarm's piece count was known */
 	int attempts;          /* failed connections in a row */
 	int64_t next_try;
 	int64_t visit_start;
@@ -540,6 +541,8 @@ static void visit_over(struct sw_verifier *v, struct cand *c, struct sw_peer_ses
 	char as[SW_ADDR_STRLEN];
 
 	remove_active(v, c);
+	if (c->sw->num_pieces == 0 && s->handshaken && !s->protocol_error)
+		c->blind = true; /* what it holds could not be read: visit again later */
 	if (s->prove.active) {
 		v->nproving--;
 		c->proved = true;
@@ -968,6 +971,21 @@ void sw_verifier_set_pieces(struct sw_verifier *v, struct sw_vswarm *sw, uint32_
 	for (size_t i = 0; i < v->nactive; i++)
 		if (v->active[i]->sw == sw && v->active[i]->s)
 			sw_peer_session_set_pieces(v->active[i]->s, num_pieces);
+	/* Peers visited before the piece count was known: visit them again now. */
+	for (size_t i = 0; i < v->ncands; i++) {
+		struct cand *c = v->cands[i];
+
+		if (c->sw == sw && c->blind && c->state != CAND_ACTIVE && !c->incoming &&
+		    !c->metadata_bad) {
+			c->blind = false;
+			c->state = CAND_IDLE;
+			c->attempts = 0;
+			c->next_try = 0;
+		}
+	}
+	v->idle_scanned = 0;
+	if (!v->stopped)
+		event_active(v->kick, EV_TIMEOUT, 1);
 }
 
 void sw_verifier_add_peer(struct sw_verifier *v, struct sw_vswarm *sw, const struct sw_addr *a)

@@ -57,4 +57,36 @@ check("by_source.pex counts the hidden peers", count["by_source"]["pex"] >= len(
 sys.exit(0 if ok else 1)
 PYEOF
 [ $? -eq 0 ] || TB_FAILED=1
+
+# The same swarm from a magnet: bitfields that arrive before the metadata
+# are checked once it is known (fakes stay `seen`), and peers visited
+# before it are visited again.
+magnet=$($PY -c '
+import json, sys, urllib.parse
+t = json.load(open(sys.argv[1]))
+print("magnet:?xt=urn:btih:" + t["infohash"] + "".join("&tr=" + urllib.parse.quote(x["url"], safe="") for x in t["trackers"]))' "$D/truth.json")
+"$SWARMWATCH" count -v --allow-private --json --for 30s --reannounce 2s --udp-timeout 1s \
+	"$magnet" >"$work/magnet.json" 2>"$work/magnet.err"
+check "magnet count exits 0" test $? -eq 0
+$PY - "$D/truth.json" "$work/magnet.json" <<'PYEOF'
+import json, sys
+truth, count = (json.load(open(p)) for p in sys.argv[1:3])
+got = {(p["ip"], p["port"]): p for p in count["peers"]}
+ok = True
+def check(name, cond, detail=""):
+    global ok
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail))
+    ok = ok and cond
+check("magnet: name from verified metadata", count["name"] == truth["name"], repr(count["name"]))
+bad = [f for f in truth["fakes"] if got.get((f["ip"], f["port"]), {}).get("tier") != "seen"]
+check("magnet: every fake seen only", not bad, json.dumps(bad[:3]))
+# Not asserted yet: from a magnet, verified fell short of the truth in one
+# run of several (10 of 12); see the closing note of the peer-wire issue.
+want = sum(1 for t in truth["peers"] if t["have"] > 0)
+print("info magnet: verified %d of %d" % (count["unique_ips"]["verified"], want))
+check("magnet: connectable == real peers (%d)" % len(truth["peers"]),
+      count["unique_ips"]["connectable"] == len(truth["peers"]), str(count["unique_ips"]))
+sys.exit(0 if ok else 1)
+PYEOF
+[ $? -eq 0 ] || TB_FAILED=1
 exit $TB_FAILED
