@@ -1277,6 +1277,12 @@ def lt_group_main(spec_path):
             atp.flags |= lt.torrent_flags.seed_mode
         elif not p.get("no_download"):
             atp.download_limit = 1
+        else:
+            # Set before the torrent starts: priorities applied after
+            # add_torrent leave a moment in which an unthrottled seed can
+            # hand a leecher a whole piece (seen once in a 500-peer swarm).
+            held = set(p.get("have_pieces", []))
+            atp.piece_priorities = [4 if i in held else 0 for i in range(atp.ti.num_pieces())]
         h = s.add_torrent(atp)
         if p["role"] != "seed" and p.get("no_download"):
             held = set(p.get("have_pieces", []))
