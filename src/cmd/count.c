@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "count/peerset.h"
+#include "dht/dht.h"
+#include "proto/krpc.h"
 #include "net/http.h"
 #include "net/ifaddr.h"
 #include "net/loop.h"
@@ -58,7 +61,12 @@ struct opts {
 	char **trackers;
 	size_t ntrackers;
 	bool no_trackers, no_dht, no_pex, allow_private, json, verbose, prove;
+	bool dht_read_only, no_dht_announce;
 	const char *listen, *db, *target;
+	char **boot; /* --dht-bootstrap */
+	size_t nboot;
+	long dht_port; /* -1: share the listen port's sockets */
+	int64_t dht_interval_ms;
 };
 
 struct count {
@@ -78,6 +86,10 @@ struct count {
 	struct sw_udp *udp4, *udp6;
 	struct sw_http *http;
 	struct sw_tracker_client *trackers;
+	struct sw_dht *dht;
+	struct sw_udp *dudp4, *dudp6; /* --dht-port sockets, or NULL */
+	struct sw_dht_scrape dht_scrape;
+	bool has_dht_scrape;
 	struct sw_tcp_listener *listener;
 	struct sw_verifier *verifier;
 	struct sw_vswarm *vswarm;
@@ -104,6 +116,12 @@ static void usage(FILE *f)
 	      "  --tracker URL         also ask this tracker (repeatable)\n"
 	      "  --no-trackers         ask no tracker\n"
 	      "  --no-dht, --no-pex    do not use the DHT / peer exchange\n"
+	      "  --dht-bootstrap HOST:PORT  DHT node to start from (repeatable; default:\n"
+	      "                        the public routers)\n"
+	      "  --dht-port PORT       UDP port of our DHT node (default: the listen port)\n"
+	      "  --dht-interval DURATION  between DHT lookups of the swarm (60s)\n"
+	      "  --dht-read-only       BEP 43 read-only node: ask, never answer\n"
+	      "  --no-dht-announce     do not announce ourselves in the DHT\n"
 	      "  --reannounce DURATION least gap between announces to a tracker that\n"
 	      "                        gives no min interval (default 5m)\n"
 	      "  --udp-timeout DURATION first UDP tracker timeout, doubled per retry (4s)\n"
@@ -125,13 +143,19 @@ static void usage(FILE *f)
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	enum { O_FOR = 256, O_TRACKER, O_NOTR, O_NODHT, O_NOPEX, O_REANN, O_UDPTO, O_NUMWANT,
-	       O_PRIV, O_LISTEN, O_DB, O_JSON, O_MAXCONNS, O_LINGER, O_REVISIT, O_PROVE };
+	       O_PRIV, O_LISTEN, O_DB, O_JSON, O_MAXCONNS, O_LINGER, O_REVISIT, O_PROVE,
+	       O_DHTBOOT, O_DHTPORT, O_DHTIV, O_DHTRO, O_DHTNOANN };
 	static const struct option lo[] = {
 		{"for", required_argument, NULL, O_FOR},
 		{"tracker", required_argument, NULL, O_TRACKER},
 		{"no-trackers", no_argument, NULL, O_NOTR},
 		{"no-dht", no_argument, NULL, O_NODHT},
 		{"no-pex", no_argument, NULL, O_NOPEX},
+		{"dht-bootstrap", required_argument, NULL, O_DHTBOOT},
+		{"dht-port", required_argument, NULL, O_DHTPORT},
+		{"dht-interval", required_argument, NULL, O_DHTIV},
+		{"dht-read-only", no_argument, NULL, O_DHTRO},
+		{"no-dht-announce", no_argument, NULL, O_DHTNOANN},
 		{"reannounce", required_argument, NULL, O_REANN},
 		{"udp-timeout", required_argument, NULL, O_UDPTO},
 		{"numwant", required_argument, NULL, O_NUMWANT},
@@ -159,6 +183,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	o->linger_ms = 60000;
 	o->revisit_ms = 5 * 60000;
 	o->listen = "0.0.0.0:0";
+	o->dht_port = -1;
+	o->dht_interval_ms = 60000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		int64_t *dur = NULL;
@@ -169,6 +195,25 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case O_UDPTO: dur = &o->udp_timeout_ms; break;
 		case O_LINGER: dur = &o->linger_ms; break;
 		case O_REVISIT: dur = &o->revisit_ms; break;
+		case O_DHTIV: dur = &o->dht_interval_ms; break;
+		case O_DHTRO: o->dht_read_only = true; break;
+		case O_DHTNOANN: o->no_dht_announce = true; break;
+		case O_DHTPORT:
+			o->dht_port = strtol(optarg, &end, 10);
+			if (*end || o->dht_port < 0 || o->dht_port > 65535) {
+				fprintf(stderr, "swarmwatch: count: --dht-port: expected 0..65535\n");
+				return SW_EXIT_USAGE;
+			}
+			break;
+		case O_DHTBOOT: {
+			char **t = realloc(o->boot, (o->nboot + 1) * sizeof(*t));
+
+			if (t == NULL)
+				return SW_EXIT_FAILURE;
+			o->boot = t;
+			o->boot[o->nboot++] = optarg;
+			break;
+		}
 		case O_MAXCONNS:
 			o->max_conns = strtol(optarg, &end, 10);
 			if (*end || o->max_conns < 1 || o->max_conns > 100000) {
@@ -374,6 +419,62 @@ static void add_named(struct count *c, const struct sw_addr *peers, size_t n, en
 static void on_peers(void *ctx, struct sw_tracker *t, const struct sw_addr *peers, size_t n)
 {
 	add_named(ctx, peers, n, SW_SOURCE_TRACKER, t);
+}
+
+static void on_dht_values(void *ctx, const uint8_t ih[SW_INFOHASH_LEN], const struct sw_addr *peers,
+			  size_t n)
+{
+	struct count *c = ctx;
+
+	if (memcmp(ih, c->infohash, SW_INFOHASH_LEN) == 0)
+		add_named(c, peers, n, SW_SOURCE_DHT, NULL);
+}
+
+/*
+ * Passive observation: a node asked us about our swarm.  An announce_peer
+ * names its peer port, so the address is verified like any other; a
+ * get_peers comes from the asker's DHT port, so it is recorded, not dialled.
+ */
+static void on_dht_query(void *ctx, int method, const uint8_t ih[SW_INFOHASH_LEN],
+			 const struct sw_addr *from, bool seed)
+{
+	struct count *c = ctx;
+	struct sw_peer *p;
+
+	(void)seed;
+	if (memcmp(ih, c->infohash, SW_INFOHASH_LEN) != 0 || is_self(c, from))
+		return;
+	if (method == SW_KRPC_ANNOUNCE_PEER) {
+		add_named(c, from, 1, SW_SOURCE_DHT_PASSIVE, NULL);
+		return;
+	}
+	if (!c->o.allow_private && !sw_addr_is_public(from)) {
+		sw_peerset_add(c->rejected, from, SW_SOURCE_DHT_PASSIVE, sw_time_mono_ms(), NULL);
+		return;
+	}
+	p = sw_peerset_add(c->peers, from, SW_SOURCE_DHT_PASSIVE, sw_time_mono_ms(), NULL);
+	if (p != NULL)
+		record(c, p, SW_SOURCE_DHT_PASSIVE, sw_time_wall_ms());
+}
+
+static void on_dht_scrape(void *ctx, const uint8_t ih[SW_INFOHASH_LEN], const struct sw_dht_scrape *s)
+{
+	struct count *c = ctx;
+
+	if (memcmp(ih, c->infohash, SW_INFOHASH_LEN) != 0)
+		return;
+	c->dht_scrape = *s;
+	c->has_dht_scrape = true;
+	sw_info("dht: BEP 33 scrape of %u nodes: ~%.0f seeders, ~%.0f leechers", s->nodes, s->seeds,
+		s->peers);
+}
+
+static void on_dht_lookup(void *ctx, const uint8_t ih[SW_INFOHASH_LEN], unsigned answered,
+			  size_t values)
+{
+	(void)ctx;
+	(void)ih;
+	sw_info("dht: lookup converged: %u nodes answered, %zu values", answered, values);
 }
 
 static void on_pex(void *ctx, struct sw_vswarm *sw, void *swarm_ctx, const struct sw_addr *peers,
@@ -594,6 +695,53 @@ static int start_verifier(struct count *c)
 	return rc;
 }
 
+static int start_dht(struct count *c, struct sw_errbuf *eb)
+{
+	struct sw_dht_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.loop = &c->loop;
+	o.udp4 = c->udp4;
+	o.udp6 = c->udp6;
+	if (c->o.dht_port >= 0) {
+		/* Our own DHT sockets, on the same addresses as the listen ones. */
+		struct sw_addr a;
+
+		if (c->udp4) {
+			a = *sw_udp_local(c->udp4);
+			a.port = (uint16_t)c->o.dht_port;
+			if ((rc = sw_udp_open(&c->loop, &a, &c->dudp4, eb)) != SW_OK)
+				return rc;
+			if (c->o.dht_port == 0)
+				c->o.dht_port = sw_udp_local(c->dudp4)->port;
+		}
+		if (c->udp6) {
+			a = *sw_udp_local(c->udp6);
+			a.port = (uint16_t)c->o.dht_port;
+			sw_udp_open(&c->loop, &a, &c->dudp6, NULL); /* best effort, as above */
+		}
+		o.udp4 = c->dudp4;
+		o.udp6 = c->dudp6;
+	}
+	o.read_only = c->o.dht_read_only;
+	o.allow_private = c->o.allow_private;
+	o.lookup_interval_ms = c->o.dht_interval_ms;
+	o.announce_port = c->o.no_dht_announce ? 0 : c->port;
+	o.ctx = c;
+	o.on_values = on_dht_values;
+	o.on_query = on_dht_query;
+	o.on_scrape = on_dht_scrape;
+	o.on_lookup_done = on_dht_lookup;
+	rc = sw_dht_new(&o, &c->dht, eb);
+	if (rc == SW_OK)
+		rc = sw_dht_bootstrap(c->dht, c->o.nboot ? (const char *const *)c->o.boot : NULL,
+				      c->o.nboot, eb);
+	if (rc == SW_OK)
+		rc = sw_dht_watch(c->dht, c->infohash);
+	return rc;
+}
+
 static int start(struct count *c, struct sw_errbuf *eb)
 {
 	struct sw_tracker_client_opts to;
@@ -626,6 +774,8 @@ static int start(struct count *c, struct sw_errbuf *eb)
 		return SW_E_NOMEM;
 
 	rc = start_verifier(c);
+	if (rc == SW_OK && !c->o.no_dht)
+		rc = start_dht(c, eb);
 	if (rc)
 		return rc;
 	memset(&to, 0, sizeof(to));
@@ -706,6 +856,63 @@ static void json_trackers(struct count *c, struct sw_json *j)
 	sw_json_arr_end(j);
 }
 
+static void json_estimate(struct sw_json *j, bool has, double v)
+{
+	if (has)
+		sw_json_int(j, (int64_t)llround(v));
+	else
+		sw_json_null(j);
+}
+
+static void json_dht(struct count *c, struct sw_json *j)
+{
+	const struct sw_dht_stats *st;
+
+	if (c->dht == NULL) {
+		sw_json_null(j);
+		return;
+	}
+	st = sw_dht_stats(c->dht);
+	sw_json_obj_begin(j);
+	sw_json_key(j, "nodes");
+	sw_json_uint(j, sw_dht_table_size(c->dht));
+	sw_json_key(j, "lookup_nodes");
+	sw_json_uint(j, sw_dht_last_nodes(c->dht, c->infohash));
+	sw_json_key(j, "estimated_seeders");
+	json_estimate(j, c->has_dht_scrape, c->dht_scrape.seeds);
+	sw_json_key(j, "estimated_leechers");
+	json_estimate(j, c->has_dht_scrape, c->dht_scrape.peers);
+	sw_json_key(j, "scrape_saturated");
+	sw_json_bool(j, c->has_dht_scrape &&
+				(c->dht_scrape.seeds_saturated || c->dht_scrape.peers_saturated));
+	sw_json_key(j, "values");
+	sw_json_uint(j, st->values);
+	sw_json_key(j, "values_discounted");
+	sw_json_uint(j, st->values_discounted);
+	sw_json_key(j, "values_unconfirmed");
+	sw_json_uint(j, st->values_unconfirmed);
+	sw_json_key(j, "liars");
+	sw_json_uint(j, st->liars);
+	sw_json_key(j, "lookups");
+	sw_json_uint(j, st->lookups_done);
+	sw_json_key(j, "rx");
+	sw_json_uint(j, st->rx);
+	sw_json_key(j, "tx");
+	sw_json_uint(j, st->tx);
+	sw_json_key(j, "dropped");
+	sw_json_obj_begin(j);
+	sw_json_key(j, "parse");
+	sw_json_uint(j, st->dropped_parse);
+	sw_json_key(j, "transaction");
+	sw_json_uint(j, st->dropped_tid + st->dropped_source);
+	sw_json_key(j, "rate_limit");
+	sw_json_uint(j, st->dropped_ratelimit);
+	sw_json_key(j, "private");
+	sw_json_uint(j, st->dropped_private);
+	sw_json_obj_end(j);
+	sw_json_obj_end(j);
+}
+
 static void json_peers(struct count *c, struct sw_json *j)
 {
 	char ip[SW_ADDR_STRLEN];
@@ -778,11 +985,15 @@ static int print_json(struct count *c)
 	sw_json_uint(&j, sw_peerset_unique_ips_from(c->peers, SW_SOURCE_TRACKER));
 	sw_json_key(&j, "dht");
 	sw_json_uint(&j, sw_peerset_unique_ips_from(c->peers, SW_SOURCE_DHT));
+	sw_json_key(&j, "dht_passive");
+	sw_json_uint(&j, sw_peerset_unique_ips_from(c->peers, SW_SOURCE_DHT_PASSIVE));
 	sw_json_key(&j, "pex");
 	sw_json_uint(&j, sw_peerset_unique_ips_from(c->peers, SW_SOURCE_PEX));
 	sw_json_key(&j, "incoming");
 	sw_json_uint(&j, sw_peerset_unique_ips_from(c->peers, SW_SOURCE_INCOMING));
 	sw_json_obj_end(&j);
+	sw_json_key(&j, "dht");
+	json_dht(c, &j);
 	sw_json_key(&j, "trackers");
 	json_trackers(c, &j);
 	sw_json_key(&j, "peers");
@@ -816,11 +1027,23 @@ static int print_summary(struct count *c)
 	if (c->o.prove)
 		printf(", %zu proven", sw_peerset_unique_ips(c->peers, SW_TIER_PROVEN));
 	printf("\n");
-	printf("by source:    tracker %zu, dht %zu, pex %zu, incoming %zu\n",
+	printf("by source:    tracker %zu, dht %zu, dht-passive %zu, pex %zu, incoming %zu\n",
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_TRACKER),
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_DHT),
+	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_DHT_PASSIVE),
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_PEX),
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_INCOMING));
+	if (c->dht != NULL) {
+		printf("dht:          %zu nodes in the table, lookup answered by %u",
+		       sw_dht_table_size(c->dht), sw_dht_last_nodes(c->dht, c->infohash));
+		if (c->has_dht_scrape)
+			printf(", BEP 33 estimate ~%.0f seeders, ~%.0f leechers",
+			       c->dht_scrape.seeds, c->dht_scrape.peers);
+		if (sw_dht_stats(c->dht)->liars)
+			printf(", %" PRIu64 " lying nodes (%" PRIu64 " values discounted)",
+			       sw_dht_stats(c->dht)->liars, sw_dht_stats(c->dht)->values_discounted);
+		printf("\n");
+	}
 	printf("rejected:     %zu (non-public addresses; --allow-private accepts them)\n",
 	       sw_peerset_unique_ips(c->rejected, SW_TIER_SEEN));
 	for (size_t i = 0; i < sw_tracker_client_count(c->trackers); i++) {
@@ -858,6 +1081,19 @@ static void store_results(struct count *c)
 	tor.first_seen_ms = wall;
 	if (sw_sink_put_torrent(c->sink, &tor, &eb) != SW_OK)
 		sw_error("%s: %s", c->o.db, eb.msg);
+	if (c->has_dht_scrape) {
+		struct sw_scrape s;
+
+		memset(&s, 0, sizeof(s));
+		s.ts_ms = wall;
+		memcpy(s.infohash, c->infohash, SW_INFOHASH_LEN);
+		s.tracker = "dht";
+		s.seeders = llround(c->dht_scrape.seeds);
+		s.leechers = llround(c->dht_scrape.peers);
+		s.completed = SW_SINK_UNKNOWN;
+		if (sw_sink_put_scrape(c->sink, &s, &eb) != SW_OK)
+			sw_error("%s: %s", c->o.db, eb.msg);
+	}
 	for (size_t i = 0; i < sw_tracker_client_count(c->trackers); i++) {
 		struct sw_tracker *t = sw_tracker_client_at(c->trackers, i);
 		struct sw_scrape s;
@@ -885,6 +1121,9 @@ static void cleanup(struct count *c)
 	if (c->sigterm)
 		event_free(c->sigterm);
 	sw_tracker_client_free(c->trackers);
+	sw_dht_free(c->dht);
+	sw_udp_close(c->dudp4);
+	sw_udp_close(c->dudp6);
 	sw_verifier_free(c->verifier);
 	sw_tcp_listener_free(c->listener);
 	sw_http_free(c->http);
@@ -899,6 +1138,7 @@ static void cleanup(struct count *c)
 	free(c->name);
 	free(c->hashes);
 	free(c->o.trackers);
+	free(c->o.boot);
 }
 
 int sw_cmd_count(int argc, char **argv)
@@ -926,9 +1166,8 @@ int sw_cmd_count(int argc, char **argv)
 		status = rc == SW_E_USAGE ? SW_EXIT_USAGE : SW_EXIT_FAILURE;
 		goto out;
 	}
-	if (c.nurls == 0)
-		sw_warn("no trackers to ask (and the DHT is not implemented yet): the count "
-			"will be empty");
+	if (c.nurls == 0 && c.o.no_dht)
+		sw_warn("no trackers to ask and --no-dht: only incoming peers can be counted");
 	sw_loop_run(&c.loop);
 	progress(&c, true);
 	store_results(&c);
