@@ -939,3 +939,35 @@ int sw_store_sqlite_unique_addrs_swarm(struct sw_sink *sink,
 		return sw_errbuf_set(eb, SW_E_INVALID, "store: unknown tier %d", (int)tier_min);
 	return read_count(sink, swarm_count_sql[tier_min], infohash, 0, as_of_ms, n_out, eb);
 }
+
+int sw_store_sqlite_torrents(struct sw_sink *sink, bool linked_only, sw_store_torrent_fn fn,
+                             void *ctx, struct sw_errbuf *eb)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	const char *sql = linked_only
+	                      ? "SELECT infohash, name, coalesce(title_id, 0) FROM torrents "
+	                        "WHERE title_id IS NOT NULL ORDER BY first_seen"
+	                      : "SELECT infohash, name, coalesce(title_id, 0) FROM torrents "
+	                        "ORDER BY first_seen";
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	if (!sw_store_sqlite_is(sink))
+		return sw_errbuf_set(eb, SW_E_INVALID, "store: not an sqlite sink");
+	rc = commit(s, true, eb);
+	if (rc != SW_OK)
+		return rc;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sw_store_sqlite_dberr(eb, s->db, "list torrents");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *ih = sqlite3_column_blob(st, 0);
+
+		if (ih == NULL || sqlite3_column_bytes(st, 0) != SW_INFOHASH_LEN)
+			continue;
+		fn(ctx, ih, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+	}
+	if (step != SQLITE_DONE)
+		rc = sw_store_sqlite_dberr(eb, s->db, "list torrents");
+	sqlite3_finalize(st);
+	return rc;
+}

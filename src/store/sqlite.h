@@ -59,4 +59,14 @@ int sw_store_sqlite_unique_addrs_swarm(struct sw_sink *sink,
                                        enum sw_tier tier_min, int64_t as_of_ms, int64_t *n_out,
                                        struct sw_errbuf *eb);
 
+/*
+ * Every torrent of the store (only those linked to a title if
+ * linked_only), oldest first: fn gets its infohash, its name (NULL if
+ * unknown) and its title id (0 if none).  Flushes first.
+ */
+typedef void (*sw_store_torrent_fn)(void *ctx, const uint8_t infohash[SW_INFOHASH_LEN],
+                                    const char *name, int64_t title_id);
+int sw_store_sqlite_torrents(struct sw_sink *sink, bool linked_only, sw_store_torrent_fn fn,
+                             void *ctx, struct sw_errbuf *eb);
+
 #endif /* SW_STORE_SQLITE_H */

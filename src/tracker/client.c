@@ -316,6 +316,27 @@ void sw_tracker_client_stop(struct sw_tracker_client *c)
 	}
 }
 
+void sw_tracker_client_stop_one(struct sw_tracker_client *c, struct sw_tracker *t)
+{
+	int64_t now = sw_time_mono_ms();
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct entry *e = c->entries[i];
+
+		if (e->t != t)
+			continue;
+		if (e->dns_req) {
+			evdns_getaddrinfo_cancel(e->dns_req);
+			e->dns_req = NULL;
+		}
+		/* Alone, it waits for no other tracker before its last scrape. */
+		sw_tracker_allow_final_scrape(t);
+		sw_tracker_stop(t, now);
+		schedule(e, now, now);
+		return;
+	}
+}
+
 bool sw_tracker_client_done(const struct sw_tracker_client *c)
 {
 	for (size_t i = 0; i < c->n; i++)

@@ -50,6 +50,8 @@ struct sw_tracker *sw_tracker_client_at(const struct sw_tracker_client *c, size_
 
 /* Begin leaving every swarm (event=stopped, last scrapes). */
 void sw_tracker_client_stop(struct sw_tracker_client *c);
+/* Leave one tracker's swarm (event=stopped, a last scrape), the others go on. */
+void sw_tracker_client_stop_one(struct sw_tracker_client *c, struct sw_tracker *t);
 /* Has every tracker finished? */
 bool sw_tracker_client_done(const struct sw_tracker_client *c);
 /* The caller updates a tracker's count of distinct peers it named. */
