@@ -14,6 +14,8 @@ enum sw_exit { SW_EXIT_OK = 0, SW_EXIT_FAILURE = 1, SW_EXIT_USAGE = 2 };
 
 int sw_cmd_info(int argc, char **argv);
 int sw_cmd_count(int argc, char **argv);
+int sw_cmd_report(int argc, char **argv);
+int sw_cmd_serve(int argc, char **argv);
 
 /* Write s to f in full; SW_EXIT_FAILURE if the write fails (e.g. EPIPE). */
 int sw_cmd_write_out(FILE *f, const void *s, size_t n);

@@ -16,6 +16,8 @@ struct command {
 static const struct command commands[] = {
 	{"info", sw_cmd_info, "show what a .torrent file or magnet link describes"},
 	{"count", sw_cmd_count, "count the unique IPs in one swarm, by evidence tier"},
+	{"report", sw_cmd_report, "unique IPs per title from a store: table, CSV, JSON, HTML"},
+	{"serve", sw_cmd_serve, "the report as a live page, a JSON API and /metrics"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
