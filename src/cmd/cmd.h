@@ -16,6 +16,9 @@ int sw_cmd_info(int argc, char **argv);
 int sw_cmd_count(int argc, char **argv);
 int sw_cmd_report(int argc, char **argv);
 int sw_cmd_serve(int argc, char **argv);
+int sw_cmd_match(int argc, char **argv);
+int sw_cmd_feed(int argc, char **argv);
+int sw_cmd_watch(int argc, char **argv);
 
 /* Write s to f in full; SW_EXIT_FAILURE if the write fails (e.g. EPIPE). */
 int sw_cmd_write_out(FILE *f, const void *s, size_t n);

@@ -18,6 +18,9 @@ static const struct command commands[] = {
 	{"count", sw_cmd_count, "count the unique IPs in one swarm, by evidence tier"},
 	{"report", sw_cmd_report, "unique IPs per title from a store: table, CSV, JSON, HTML"},
 	{"serve", sw_cmd_serve, "the report as a live page, a JSON API and /metrics"},
+	{"match", sw_cmd_match, "tell which watched title each release name is, and why"},
+	{"feed", sw_cmd_feed, "poll RSS / Torznab feeds and print their new items"},
+	{"watch", sw_cmd_watch, "the daemon: find the watchlist's torrents, monitor their swarms"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -34,6 +34,7 @@ struct sw_peer {
 	double have;      /* fraction held, when has_have */
 	uint64_t trackers; /* bit i: tracker i of the caller's list named it */
 	int64_t first_seen, last_seen; /* caller's clock, ms */
+	int64_t recorded;              /* caller's: when it last wrote the peer to a store */
 	char client[SW_PEER_CLIENT_LEN]; /* "" when unknown */
 };
 

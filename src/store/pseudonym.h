@@ -23,7 +23,14 @@
 
 struct sw_pseudonym {
 	uint8_t secret[SW_PSEUDONYM_SECRET_LEN];
+	/* HMAC's inner and outer hash states after the padded key, computed
+	 * once (sw_pseudonym_prepare): two SHA-256 blocks per address, not four. */
+	uint8_t inner[128], outer[128];
+	int prepared;
 };
+
+/* Precompute the HMAC states of a secret set by hand (load does it). */
+void sw_pseudonym_prepare(struct sw_pseudonym *p);
 
 /*
  * Read the secret from path (64 hex digits, optional trailing newline),

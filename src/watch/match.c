@@ -12,8 +12,12 @@
  * "and").  A spelling that starts with an article (the, a, an) also
  * contributes the spelling without it ("The Interview" <- "Interview.2014"),
  * but never the reverse: "The Fury (1978)" is not "Fury".  Every spelling is
- * filed in an open hash table under the FNV-1a hash of its first word, so a
- * lookup costs one bucket walk however long the watchlist is.
+ * filed in a chained hash table under the hash of all its words (their
+ * FNV-1a hashes mixed in order, phrase_hash()), so a lookup costs one walk
+ * of a short bucket however long the watchlist is, and however many titles
+ * share a first word (a quarter of a film list starts with "The"): the
+ * release's title words are looked up whole, and for two spellings in a
+ * row each of their prefixes, then the rest once a prefix is a spelling.
  *
  * Candidates.  A spelling whose words equal the release's title words,
  * word for word and in number (so not "Fury" in "Fury of the Wild" nor
@@ -71,6 +75,7 @@ struct phrase {
 
 struct entry {
 	struct phrase p;
+	uint32_t phash; /* phrase_hash() of its words: the bucket key */
 	uint32_t title;
 	uint8_t how;  /* enum sw_match_how */
 	int32_t next; /* bucket chain, -1 ends it */
@@ -135,6 +140,16 @@ static int grow(void **p, size_t *cap, size_t need, size_t sz)
 	*p = q;
 	*cap = c;
 	return SW_OK;
+}
+
+/* The words' own hashes h[0..n) mixed in order into one key. */
+static uint32_t phrase_hash(const uint32_t *h, size_t n)
+{
+	uint32_t k = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		k = (k ^ h[i]) * 16777619u ^ (k >> 15);
+	return k ^ (uint32_t)n;
 }
 
 static int add_text(struct sw_matcher *m, const char *s, size_t n, uint32_t *at)
@@ -268,7 +283,10 @@ static int build_index(struct sw_matcher *m)
 		m->buckets[i] = -1;
 	for (i = 0; i < m->n_entries; i++) {
 		struct entry *e = &m->entries[i];
-		size_t b = m->hash[e->p.first] & m->mask;
+		size_t b;
+
+		e->phash = phrase_hash(m->hash + e->p.first, e->p.n);
+		b = e->phash & m->mask;
 
 		e->next = m->buckets[b];
 		m->buckets[b] = (int32_t)i;
@@ -413,34 +431,45 @@ static void consider(const struct sw_matcher *m, const struct sw_release *r, str
 		*best = *c;
 }
 
+/* The spellings of n words from w's word at on: a bucket, filtered. */
+static bool spelling_at(const struct sw_matcher *m, const struct entry *e, const struct sw_words *w,
+                        size_t at, size_t n, uint32_t key)
+{
+	return e->p.n == n && e->phash == key && phrase_at(m, e->p, w, at);
+}
+
 /* Candidates: one spelling equal to the title words, or two in a row. */
 static void find_best(const struct sw_matcher *m, const struct sw_release *r, struct cand *best)
 {
 	const struct sw_words *w = &r->words;
-	size_t n = r->n_title;
+	size_t n = r->n_title, k;
+	uint32_t key = phrase_hash(w->hash, n), rest;
 	int32_t i, j;
 
-	for (i = m->buckets[w->hash[0] & m->mask]; i >= 0; i = m->entries[i].next) {
+	for (i = m->buckets[key & m->mask]; i >= 0; i = m->entries[i].next) {
 		const struct entry *e = &m->entries[i];
 		struct cand c = {e, e->how, e->p.n, V_OK, 0, 0};
 
-		if (e->p.n > n || !phrase_at(m, e->p, w, 0))
-			continue;
-		if (e->p.n == n) {
+		if (spelling_at(m, e, w, 0, n, key))
 			consider(m, r, &c, best);
-			continue;
-		}
-		if (e->how == SW_MATCH_NO_ARTICLE)
-			continue;
-		for (j = m->buckets[w->hash[e->p.n] & m->mask]; j >= 0; j = m->entries[j].next) {
-			const struct entry *f = &m->entries[j];
+	}
+	for (k = 1; k < n; k++) {
+		key = phrase_hash(w->hash, k);
+		for (i = m->buckets[key & m->mask]; i >= 0; i = m->entries[i].next) {
+			const struct entry *e = &m->entries[i];
+			struct cand c = {e, SW_MATCH_TWO_NAMES, (uint8_t)n, V_OK, 0, 0};
 
-			if (f->title != e->title || f->how == SW_MATCH_NO_ARTICLE ||
-			    f->p.n != n - e->p.n || !phrase_at(m, f->p, w, e->p.n))
+			if (e->how == SW_MATCH_NO_ARTICLE || !spelling_at(m, e, w, 0, k, key))
 				continue;
-			c.how = SW_MATCH_TWO_NAMES;
-			c.n_words = (uint8_t)n;
-			consider(m, r, &c, best);
+			rest = phrase_hash(w->hash + k, n - k);
+			for (j = m->buckets[rest & m->mask]; j >= 0; j = m->entries[j].next) {
+				const struct entry *f = &m->entries[j];
+
+				if (f->title != e->title || f->how == SW_MATCH_NO_ARTICLE ||
+				    !spelling_at(m, f, w, k, n - k, rest))
+					continue;
+				consider(m, r, &c, best);
+			}
 		}
 	}
 }
