@@ -39,6 +39,7 @@
 #include "peer/verifier.h"
 #include "proto/magnet.h"
 #include "proto/metainfo.h"
+#include "store/pseudonym.h"
 #include "store/sink.h"
 #include "store/sqlite.h"
 #include "tracker/client.h"
@@ -61,8 +62,8 @@ struct opts {
 	char **trackers;
 	size_t ntrackers;
 	bool no_trackers, no_dht, no_pex, allow_private, json, verbose, prove;
-	bool dht_read_only, no_dht_announce;
-	const char *listen, *db, *target;
+	bool dht_read_only, no_dht_announce, evidence;
+	const char *listen, *db, *target, *secret;
 	char **boot; /* --dht-bootstrap */
 	size_t nboot;
 	long dht_port; /* -1: share the listen port's sockets */
@@ -95,6 +96,7 @@ struct count {
 	struct sw_vswarm *vswarm;
 	struct sw_peerset *peers, *rejected;
 	struct sw_sink *sink;
+	struct sw_pseudonym pn;
 	struct sw_ifaddrs self; /* our addresses, with port: our own endpoint */
 	uint8_t peer_id[SW_PEER_ID_LEN];
 	uint16_t port;
@@ -134,6 +136,9 @@ static void usage(FILE *f)
 	      "  --allow-private       accept private, loopback and other non-public peers\n"
 	      "  --listen ADDR:PORT    local address and port (default 0.0.0.0:0)\n"
 	      "  --db FILE             also record observations and scrapes in FILE\n"
+	      "  --evidence            with --db: store raw IP addresses (default: keyed\n"
+	      "                        pseudonyms, HMAC-SHA256 under --secret)\n"
+	      "  --secret FILE         the pseudonym secret (default FILE.secret; created 0600)\n"
 	      "  --json                print one JSON object\n"
 	      "  -v, --verbose         log tracker events to stderr\n"
 	      "  -h, --help            show this help\n",
@@ -144,7 +149,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 {
 	enum { O_FOR = 256, O_TRACKER, O_NOTR, O_NODHT, O_NOPEX, O_REANN, O_UDPTO, O_NUMWANT,
 	       O_PRIV, O_LISTEN, O_DB, O_JSON, O_MAXCONNS, O_LINGER, O_REVISIT, O_PROVE,
-	       O_DHTBOOT, O_DHTPORT, O_DHTIV, O_DHTRO, O_DHTNOANN };
+	       O_DHTBOOT, O_DHTPORT, O_DHTIV, O_DHTRO, O_DHTNOANN, O_EVIDENCE, O_SECRET };
 	static const struct option lo[] = {
 		{"for", required_argument, NULL, O_FOR},
 		{"tracker", required_argument, NULL, O_TRACKER},
@@ -166,6 +171,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{"allow-private", no_argument, NULL, O_PRIV},
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"db", required_argument, NULL, O_DB},
+		{"evidence", no_argument, NULL, O_EVIDENCE},
+		{"secret", required_argument, NULL, O_SECRET},
 		{"json", no_argument, NULL, O_JSON},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -245,6 +252,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case O_PROVE: o->prove = true; break;
 		case O_LISTEN: o->listen = optarg; break;
 		case O_DB: o->db = optarg; break;
+		case O_EVIDENCE: o->evidence = true; break;
+		case O_SECRET: o->secret = optarg; break;
 		case O_JSON: o->json = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(SW_EXIT_OK);
@@ -695,6 +704,12 @@ static int start_verifier(struct count *c)
 	return rc;
 }
 
+static void on_saved_node(void *ctx, const uint8_t id[20], const struct sw_addr *a)
+{
+	(void)id;
+	sw_dht_add_node(ctx, a);
+}
+
 static int start_dht(struct count *c, struct sw_errbuf *eb)
 {
 	struct sw_dht_opts o;
@@ -737,6 +752,8 @@ static int start_dht(struct count *c, struct sw_errbuf *eb)
 	if (rc == SW_OK)
 		rc = sw_dht_bootstrap(c->dht, c->o.nboot ? (const char *const *)c->o.boot : NULL,
 				      c->o.nboot, eb);
+	if (rc == SW_OK && c->sink != NULL) /* the table a previous run saved */
+		rc = sw_store_sqlite_dht_load(c->sink, on_saved_node, c->dht, eb);
 	if (rc == SW_OK)
 		rc = sw_dht_watch(c->dht, c->infohash);
 	return rc;
@@ -1072,6 +1089,15 @@ static void store_results(struct count *c)
 
 	if (c->sink == NULL)
 		return;
+	if (c->dht != NULL) {
+		static uint8_t ids[1024][SW_NODEID_LEN];
+		static struct sw_addr addrs[1024];
+		size_t n = sw_dht_nodes(c->dht, ids, addrs, 1024);
+
+		if (sw_store_sqlite_dht_save(c->sink, (const uint8_t(*)[20])ids, addrs, n, wall,
+					     &eb) != SW_OK)
+			sw_error("%s: %s", c->o.db, eb.msg);
+	}
 	memset(&tor, 0, sizeof(tor));
 	memcpy(tor.infohash, c->infohash, SW_INFOHASH_LEN);
 	tor.name = c->name;
@@ -1141,6 +1167,25 @@ static void cleanup(struct count *c)
 	free(c->o.boot);
 }
 
+/* --db: addresses as keyed pseudonyms unless --evidence (docs/privacy.md). */
+static int open_store(struct count *c, struct sw_errbuf *eb)
+{
+	struct sw_store_options so;
+	char path[4096];
+	int rc;
+
+	memset(&so, 0, sizeof(so));
+	if (!c->o.evidence) {
+		snprintf(path, sizeof(path), "%s.secret", c->o.db);
+		rc = sw_pseudonym_load(c->o.secret ? c->o.secret : path, &c->pn, eb);
+		if (rc != SW_OK)
+			return rc;
+		so.addr_transform = sw_pseudonym_transform;
+		so.addr_transform_ctx = &c->pn;
+	}
+	return sw_store_sqlite_open(c->o.db, &so, &c->sink, eb);
+}
+
 int sw_cmd_count(int argc, char **argv)
 {
 	struct count c;
@@ -1155,7 +1200,7 @@ int sw_cmd_count(int argc, char **argv)
 		goto out;
 	sw_log_set_level(c.o.verbose ? SW_LOG_INFO : SW_LOG_WARN);
 	c.tty = !c.o.json && isatty(STDERR_FILENO);
-	if (c.o.db != NULL && (rc = sw_store_sqlite_open(c.o.db, NULL, &c.sink, &eb)) != SW_OK) {
+	if (c.o.db != NULL && (rc = open_store(&c, &eb)) != SW_OK) {
 		fprintf(stderr, "swarmwatch: %s: %s\n", c.o.db, eb.msg);
 		status = SW_EXIT_FAILURE;
 		goto out;

@@ -75,6 +75,8 @@
 /* A peer seen again is written again after this long, so that last_seen
  * in the store (report --since) is right to within it. */
 #define RERECORD_MS       (60 * 60 * 1000)
+#define RETENTION_EVERY_MS (60 * 60 * 1000)
+#define DHT_SAVE_MAX      1024
 
 enum { W_PENDING = 0, W_LINKED, W_REJECTED };
 
@@ -146,7 +148,7 @@ struct watchd {
 	size_t nseen;
 
 	struct event *tick, *flush, *sigint, *sigterm, *sighup;
-	int64_t started, ends, stop_by;
+	int64_t started, ends, stop_by, next_retention;
 	bool stopping, interrupted, reload;
 	uint64_t db_errors, observations, linked, rejected, matched, unmatched;
 };
@@ -928,15 +930,59 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 			poll_feed(&w->feeds[i], now);
 }
 
+/* Delete evidence rows older than the watchlist's retention (counts stay). */
+static void retain(struct watchd *w, int64_t now)
+{
+	struct sw_errbuf eb = {{0}};
+	int64_t deleted = 0;
+
+	w->next_retention = now + RETENTION_EVERY_MS;
+	if (w->wl->retention_ms <= 0)
+		return;
+	if (sw_store_sqlite_retain(w->sink, sw_time_wall_ms() - w->wl->retention_ms, &deleted,
+				   &eb) != SW_OK)
+		db_error(w, "retention", &eb);
+	else if (deleted > 0)
+		sw_info("retention: deleted %" PRId64 " observations older than %" PRId64 " days "
+			"(unique counts kept)",
+			deleted, w->wl->retention_ms / 86400000);
+}
+
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct watchd *w = arg;
 	struct sw_errbuf eb = {{0}};
+	int64_t now = sw_time_mono_ms();
 
 	(void)fd;
 	(void)what;
 	if (sw_sink_flush(w->sink, &eb) != SW_OK)
 		db_error(w, "flush", &eb);
+	if (now >= w->next_retention)
+		retain(w, now);
+}
+
+static void on_saved_node(void *ctx, const uint8_t id[20], const struct sw_addr *a)
+{
+	(void)id;
+	sw_dht_add_node(ctx, a);
+}
+
+static void save_dht(struct watchd *w)
+{
+	static uint8_t ids[DHT_SAVE_MAX][SW_NODEID_LEN];
+	static struct sw_addr addrs[DHT_SAVE_MAX];
+	struct sw_errbuf eb = {{0}};
+	size_t n;
+
+	if (w->dht == NULL)
+		return;
+	n = sw_dht_nodes(w->dht, ids, addrs, DHT_SAVE_MAX);
+	if (sw_store_sqlite_dht_save(w->sink, (const uint8_t(*)[20])ids, addrs, n,
+				     sw_time_wall_ms(), &eb) != SW_OK)
+		db_error(w, "save dht nodes", &eb);
+	else
+		sw_info("dht: %zu nodes of the routing table saved", n);
 }
 
 static void on_signal(evutil_socket_t fd, short what, void *arg)
@@ -1055,6 +1101,8 @@ static int start(struct watchd *w, struct sw_errbuf *eb)
 			}
 			rc = sw_dht_bootstrap(w->dht, nboot ? boot : NULL, nboot, eb);
 		}
+		if (rc == SW_OK) /* the table saved last time: ping them, they rejoin */
+			rc = sw_store_sqlite_dht_load(w->sink, on_saved_node, w->dht, eb);
 		if (rc)
 			return rc;
 	}
@@ -1423,7 +1471,9 @@ int sw_cmd_watch(int argc, char **argv)
 	}
 	sw_info("watching %zu titles, %zu feeds, %zu torrents known; listening on port %u",
 		w->wl->n_titles, w->wl->n_feeds, w->nsw, w->port);
+	retain(w, sw_time_mono_ms());
 	sw_loop_run(&w->loop);
+	save_dht(w);
 	if (sw_sink_flush(w->sink, &eb) != SW_OK) {
 		db_error(w, "last flush", &eb);
 		status = SW_EXIT_FAILURE;

@@ -971,3 +971,108 @@ int sw_store_sqlite_torrents(struct sw_sink *sink, bool linked_only, sw_store_to
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int sw_store_sqlite_dht_save(struct sw_sink *sink, const uint8_t (*ids)[20],
+                             const struct sw_addr *addrs, size_t n, int64_t now_ms,
+                             struct sw_errbuf *eb)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!sw_store_sqlite_is(sink))
+		return sw_errbuf_set(eb, SW_E_INVALID, "store: not an sqlite sink");
+	rc = commit(s, false, eb);
+	if (rc != SW_OK)
+		return rc;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; DELETE FROM dht_nodes", NULL, NULL, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO dht_nodes(addr, port, id, saved) "
+	                              "VALUES (?1, ?2, ?3, ?4)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = sw_store_sqlite_dberr(eb, s->db, "save dht nodes");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = addrs[i].family == AF_INET ? SW_ADDR_V4_LEN : SW_ADDR_V6_LEN;
+
+		sqlite3_bind_blob(st, 1, addrs[i].ip, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, addrs[i].port);
+		sqlite3_bind_blob(st, 3, ids[i], 20, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, now_ms);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = sw_store_sqlite_dberr(eb, s->db, "save dht nodes");
+			goto out;
+		}
+		sqlite3_reset(st);
+	}
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = sw_store_sqlite_dberr(eb, s->db, "save dht nodes");
+out:
+	sqlite3_finalize(st);
+	if (rc != SW_OK && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int sw_store_sqlite_dht_load(struct sw_sink *sink, sw_store_dht_node_fn fn, void *ctx,
+                             struct sw_errbuf *eb)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	sqlite3_stmt *st = NULL;
+	int rc = SW_OK, step;
+
+	if (!sw_store_sqlite_is(sink))
+		return sw_errbuf_set(eb, SW_E_INVALID, "store: not an sqlite sink");
+	if (sqlite3_prepare_v2(s->db, "SELECT addr, port, id FROM dht_nodes ORDER BY saved DESC",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return sw_store_sqlite_dberr(eb, s->db, "load dht nodes");
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *ip = sqlite3_column_blob(st, 0), *id = sqlite3_column_blob(st, 2);
+		int iplen = sqlite3_column_bytes(st, 0), port = sqlite3_column_int(st, 1);
+		struct sw_addr a;
+
+		if (ip == NULL || id == NULL || sqlite3_column_bytes(st, 2) != 20 || port <= 0 ||
+		    port > 65535)
+			continue;
+		if (iplen == SW_ADDR_V4_LEN)
+			sw_addr_init_v4(&a, ip, (uint16_t)port);
+		else if (iplen == SW_ADDR_V6_LEN)
+			sw_addr_init_v6(&a, ip, (uint16_t)port);
+		else
+			continue;
+		fn(ctx, id, &a);
+	}
+	if (step != SQLITE_DONE)
+		rc = sw_store_sqlite_dberr(eb, s->db, "load dht nodes");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sw_store_sqlite_retain(struct sw_sink *sink, int64_t cutoff_ms, int64_t *deleted,
+                           struct sw_errbuf *eb)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (deleted)
+		*deleted = 0;
+	if (!sw_store_sqlite_is(sink))
+		return sw_errbuf_set(eb, SW_E_INVALID, "store: not an sqlite sink");
+	/* Fold everything first: the peer tables must hold what is deleted. */
+	rc = commit(s, true, eb);
+	if (rc != SW_OK)
+		return rc;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM observations WHERE ts < ?1 AND rowid <= ?2", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return sw_store_sqlite_dberr(eb, s->db, "retention");
+	sqlite3_bind_int64(st, 1, cutoff_ms);
+	sqlite3_bind_int64(st, 2, s->folded_rowid);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = sw_store_sqlite_dberr(eb, s->db, "retention");
+	else if (deleted)
+		*deleted = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -69,4 +69,24 @@ typedef void (*sw_store_torrent_fn)(void *ctx, const uint8_t infohash[SW_INFOHAS
 int sw_store_sqlite_torrents(struct sw_sink *sink, bool linked_only, sw_store_torrent_fn fn,
                              void *ctx, struct sw_errbuf *eb);
 
+/*
+ * The DHT routing table (schema 3): save replaces what was saved (n nodes,
+ * ids[i] at addrs[i]); load calls fn for each saved node, newest first.
+ */
+int sw_store_sqlite_dht_save(struct sw_sink *sink, const uint8_t (*ids)[20],
+                             const struct sw_addr *addrs, size_t n, int64_t now_ms,
+                             struct sw_errbuf *eb);
+typedef void (*sw_store_dht_node_fn)(void *ctx, const uint8_t id[20], const struct sw_addr *addr);
+int sw_store_sqlite_dht_load(struct sw_sink *sink, sw_store_dht_node_fn fn, void *ctx,
+                             struct sw_errbuf *eb);
+
+/*
+ * Retention: delete the observations (the evidence log) older than
+ * cutoff_ms, after folding them into the peer tables, which keep every
+ * address's first and last sighting and best tier: unique counts do not
+ * change.  *deleted (may be NULL) gets how many rows went.
+ */
+int sw_store_sqlite_retain(struct sw_sink *sink, int64_t cutoff_ms, int64_t *deleted,
+                           struct sw_errbuf *eb);
+
 #endif /* SW_STORE_SQLITE_H */

@@ -26,6 +26,10 @@
  *      peer tables are rebuilt from observations, the source of truth.
  *      store_state holds folded_rowid: observations up to that rowid are
  *      counted in the peer tables (sqlite.c folds the rest in later).
+ *   3  dht_nodes: the DHT routing table, saved on exit and loaded on
+ *      start (BEP 5 clients keep theirs too, so a restart need not go back
+ *      to the bootstrap routers).  Node addresses are kept raw even in
+ *      pseudonym mode: they must be contacted again.
  *
  * Integers stored for sources and tiers are the enum values of
  * core/types.h; the static asserts in sqlite.c pin them.
@@ -142,6 +146,13 @@ static const char *const migrations[SW_STORE_SQLITE_SCHEMA_VERSION] = {
 	"  WHERE first_verified IS NOT NULL;\n"
 	"CREATE INDEX peers_title_proven ON peers(title_id, first_proven)\n"
 	"  WHERE first_proven IS NOT NULL;\n",
+	/* 2 -> 3 */
+	"CREATE TABLE dht_nodes(\n"
+	"  addr BLOB NOT NULL,\n"
+	"  port INTEGER NOT NULL,\n"
+	"  id BLOB NOT NULL,\n"
+	"  saved INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (addr, port)) WITHOUT ROWID;\n",
 };
 /* clang-format on */
 

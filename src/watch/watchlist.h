@@ -91,8 +91,8 @@ struct sw_watchlist {
 	char *secret;             /* path of the pseudonym secret file */
 	int64_t retention_ms;     /* default SW_WATCHLIST_DEF_RETENTION_MS */
 	int64_t feed_interval_ms; /* default SW_WATCHLIST_DEF_FEED_INTERVAL_MS */
-	bool evidence;
-	bool allow_private;
+	bool evidence;      /* raw addresses at rest, not pseudonyms (--evidence) */
+	bool allow_private; /* accept non-public peer addresses (--allow-private) */
 	bool dht;             /* default true */
 	char **dht_bootstrap; /* NULL-terminated "host:port" */
 	size_t n_dht_bootstrap;
