@@ -14,6 +14,7 @@ enum sw_exit { SW_EXIT_OK = 0, SW_EXIT_FAILURE = 1, SW_EXIT_USAGE = 2 };
 
 int sw_cmd_info(int argc, char **argv);
 int sw_cmd_count(int argc, char **argv);
+int sw_cmd_crawl(int argc, char **argv);
 int sw_cmd_report(int argc, char **argv);
 int sw_cmd_serve(int argc, char **argv);
 int sw_cmd_match(int argc, char **argv);

@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
 	{"info", sw_cmd_info, "show what a .torrent file or magnet link describes"},
 	{"count", sw_cmd_count, "count the unique IPs in one swarm, by evidence tier"},
+	{"crawl", sw_cmd_crawl, "discover infohashes in the DHT (BEP 51) and fetch their names"},
 	{"report", sw_cmd_report, "unique IPs per title from a store: table, CSV, JSON, HTML"},
 	{"serve", sw_cmd_serve, "the report as a live page, a JSON API and /metrics"},
 	{"match", sw_cmd_match, "tell which watched title each release name is, and why"},

@@ -122,6 +122,8 @@ struct sw_rt_node *sw_rt_heard(struct sw_rtable *t, const uint8_t id[SW_NODEID_L
 		fill(free_slot, id, addr, replied, id_valid, now_ms);
 		b->changed = now_ms;
 		t->count++;
+		if (bi >= t->top)
+			t->top = bi + 1;
 		return free_slot;
 	}
 	if (!replied) {
@@ -204,31 +206,61 @@ int sw_rt_cmp_distance(const uint8_t target[SW_NODEID_LEN], const uint8_t a[SW_N
 	return 0;
 }
 
+/* Insert bucket bi's live nodes into out[0..n), sorted by distance, at most max. */
+static size_t closest_in(const struct sw_rt_bucket *b, const uint8_t target[SW_NODEID_LEN],
+			 const struct sw_rt_node **out, size_t n, size_t max, int64_t now_ms)
+{
+	for (size_t i = 0; i < SW_RT_K; i++) {
+		const struct sw_rt_node *x = &b->nodes[i];
+		size_t pos;
+
+		if (!x->used || sw_rt_state(x, now_ms) == SW_RT_BAD)
+			continue;
+		pos = n;
+		while (pos > 0 && sw_rt_cmp_distance(target, x->id, out[pos - 1]->id) < 0)
+			pos--;
+		if (pos >= max)
+			continue;
+		if (n < max)
+			n++;
+		memmove(&out[pos + 1], &out[pos], (n - 1 - pos) * sizeof(out[0]));
+		out[pos] = x;
+	}
+	return n;
+}
+
+/*
+ * Serving a query asks for the closest nodes every time, so this must not
+ * walk all 1,280 slots.  Let b be the bucket the target falls in (the bits
+ * it shares with our id).  A node of bucket i differs from our id first at
+ * bit i, so its XOR distance to the target is:
+ *
+ *   i == b   below 2^(159-b)             (it agrees with the target at bit b)
+ *   i > b    in [2^(159-b), 2^(160-b))   (it differs at bit b, agrees above)
+ *   i < b    in [2^(159-i), 2^(160-i))   (it differs at bit i)
+ *
+ * So bucket b is closest, then all deeper buckets together, then b-1,
+ * b-2, ...: each group is farther than everything before it, and the scan
+ * can stop after any group once out is full.  Buckets at or past `top`
+ * hold nothing.  The result is exactly the full scan's.
+ */
 size_t sw_rt_closest(const struct sw_rtable *t, const uint8_t target[SW_NODEID_LEN],
 		     const struct sw_rt_node **out, size_t max, int64_t now_ms)
 {
+	unsigned b = sw_rt_bucket_of(t, target), top = t->top;
 	size_t n = 0;
 
 	if (max == 0)
 		return 0;
-	/* Insertion into a sorted array of at most max: the table is small. */
-	for (unsigned bi = 0; bi < SW_RT_BUCKETS; bi++)
-		for (size_t i = 0; i < SW_RT_K; i++) {
-			const struct sw_rt_node *x = &t->b[bi].nodes[i];
-			size_t pos;
-
-			if (!x->used || sw_rt_state(x, now_ms) == SW_RT_BAD)
-				continue;
-			pos = n;
-			while (pos > 0 && sw_rt_cmp_distance(target, x->id, out[pos - 1]->id) < 0)
-				pos--;
-			if (pos >= max)
-				continue;
-			if (n < max)
-				n++;
-			memmove(&out[pos + 1], &out[pos], (n - 1 - pos) * sizeof(out[0]));
-			out[pos] = x;
-		}
+	if (b < top)
+		n = closest_in(&t->b[b], target, out, n, max, now_ms);
+	if (n >= max)
+		return n;
+	/* One group: every deeper bucket, even once out is full. */
+	for (unsigned bi = b + 1; bi < top; bi++)
+		n = closest_in(&t->b[bi], target, out, n, max, now_ms);
+	for (unsigned bi = b < top ? b : top; bi-- > 0 && n < max;)
+		n = closest_in(&t->b[bi], target, out, n, max, now_ms);
 	return n;
 }
 

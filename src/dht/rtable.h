@@ -57,6 +57,7 @@ struct sw_rtable {
 	uint8_t self[SW_NODEID_LEN];
 	struct sw_rt_bucket b[SW_RT_BUCKETS];
 	size_t count; /* nodes in buckets (not replacements) */
+	unsigned top; /* one past the deepest bucket holding nodes (slots never empty again) */
 };
 
 enum sw_rt_state { SW_RT_GOOD = 0, SW_RT_QUESTIONABLE, SW_RT_BAD };

@@ -46,8 +46,19 @@ int sw_udp_open(struct sw_loop *loop, const struct sw_addr *bind_addr, struct sw
 void sw_udp_close(struct sw_udp *u); /* NULL-safe */
 
 void sw_udp_set_handler(struct sw_udp *u, enum sw_udp_kind kind, sw_udp_handler cb, void *ctx);
+/*
+ * Send p[0..n) to `to` (copied: p may be reused at once).  Called from a
+ * handler, the datagram is queued and leaves with the others of the batch
+ * when the handlers are done (see udp.c); SW_OK then means queued, and a
+ * refusal by the kernel only shows in the stats' send_errors.
+ */
 int sw_udp_send(struct sw_udp *u, const struct sw_addr *to, const void *p, size_t n);
 int sw_udp_family(const struct sw_udp *u);
+/*
+ * Ask for a kernel receive buffer of bytes (SO_RCVBUFFORCE when allowed,
+ * else SO_RCVBUF, which net.core.rmem_max caps); returns the size granted.
+ */
+int sw_udp_set_rcvbuf(struct sw_udp *u, int bytes);
 /* The bound address, with the port the kernel chose. */
 const struct sw_addr *sw_udp_local(const struct sw_udp *u);
 const struct sw_udp_stats *sw_udp_stats(const struct sw_udp *u);

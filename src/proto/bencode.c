@@ -359,22 +359,42 @@ static void enc_item(struct sw_bencode_enc *e, int is_str)
 	e->stack[e->depth - 1].items++;
 }
 
+/*
+ * v in decimal, right-aligned so that it ends at end; returns where it
+ * starts.  (snprintf cost as much as the rest of a DHT reply's encoding.)
+ */
+static char *decimal(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return end;
+}
+
 void sw_bencode_enc_int(struct sw_bencode_enc *e, int64_t v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "i%llde", (long long)v);
+	char tmp[24], *p;
+	/* |INT64_MIN| does not fit an int64_t: negate as unsigned. */
+	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
+	tmp[sizeof(tmp) - 1] = 'e';
+	p = decimal(mag, tmp + sizeof(tmp) - 1);
+	if (v < 0)
+		*--p = '-';
+	*--p = 'i';
 	enc_item(e, 0);
-	enc_put(e, tmp, (size_t)n);
+	enc_put(e, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void sw_bencode_enc_str(struct sw_bencode_enc *e, const void *p, size_t n)
 {
-	char tmp[24];
-	int k = snprintf(tmp, sizeof(tmp), "%zu:", n);
+	char tmp[24], *q;
 
+	tmp[sizeof(tmp) - 1] = ':';
+	q = decimal(n, tmp + sizeof(tmp) - 1);
 	enc_item(e, 1);
-	enc_put(e, tmp, (size_t)k);
+	enc_put(e, q, (size_t)(tmp + sizeof(tmp) - q));
 	enc_put(e, p, n);
 }
 
@@ -447,14 +467,15 @@ static int pair_cmp(const void *a, const void *b)
 /* Sort the pairs of the dict whose body is out[body, len-1) (before its 'e'). */
 static int sort_dict(struct sw_buf *out, size_t body, uint32_t npairs)
 {
-	struct pair *pairs;
+	struct pair small[16], *pairs = small; /* most dicts: no allocation */
 	uint8_t *tmp = NULL;
 	size_t p = body, w = 0;
 	int rc = SW_OK, sorted = 1;
 
 	if (npairs < 2)
 		return SW_OK;
-	pairs = calloc(npairs, sizeof(*pairs));
+	if (npairs > sizeof(small) / sizeof(small[0]))
+		pairs = calloc(npairs, sizeof(*pairs));
 	if (pairs == NULL)
 		return SW_E_NOMEM;
 	for (uint32_t i = 0; i < npairs; i++) {
@@ -491,7 +512,8 @@ static int sort_dict(struct sw_buf *out, size_t body, uint32_t npairs)
 	memcpy(out->data + body, tmp, w);
 out:
 	free(tmp);
-	free(pairs);
+	if (pairs != small)
+		free(pairs);
 	return rc;
 }
 
