@@ -77,6 +77,9 @@
 #define RERECORD_MS       (60 * 60 * 1000)
 #define RETENTION_EVERY_MS (60 * 60 * 1000)
 #define DHT_SAVE_MAX      1024
+#define CRAWL_ACTIVE      32      /* crawled infohashes fetching metadata at once */
+#define CRAWL_QUEUE       100000  /* waiting to */
+#define CRAWL_TIMEOUT_MS  60000   /* to get a name, or the swarm is left */
 
 enum { W_PENDING = 0, W_LINKED, W_REJECTED };
 
@@ -85,6 +88,7 @@ struct opts {
 	int64_t for_ms, flush_ms, linger_ms, revisit_ms, dht_interval_ms;
 	long max_conns;
 	bool allow_private, evidence, no_dht, json, quiet;
+	unsigned crawl_qps;
 	char **boot;
 	size_t nboot;
 };
@@ -99,10 +103,13 @@ struct wswarm {
 	struct sw_vswarm *vs;
 	struct sw_peerset *peers;
 	struct sw_tracker **trk;
+	int64_t (*trk_sc)[4]; /* per tracker: the scrape last written, and when */
 	size_t ntrk;
 	uint8_t peer_id[SW_PEER_ID_LEN];
 	uint32_t key;
 	bool has_meta, trusted;
+	bool crawled;        /* found by the crawl: matched by name once known */
+	int64_t crawl_until; /* mono ms: no name by then, leave */
 };
 
 struct wfeed {
@@ -146,6 +153,9 @@ struct watchd {
 	size_t nfeeds;
 	uint64_t *seen; /* open-addressing set of item keys (0: empty) */
 	size_t nseen;
+	uint8_t (*crawlq)[SW_INFOHASH_LEN]; /* crawled infohashes waiting for a slot */
+	size_t ncrawlq, crawl_active;
+	uint64_t crawl_found, crawl_named;
 
 	struct event *tick, *flush, *sigint, *sigterm, *sighup;
 	int64_t started, ends, stop_by, next_retention;
@@ -180,8 +190,8 @@ static void record(struct watchd *w, struct wswarm *s, struct sw_peer *p,
 	struct sw_observation obs;
 	struct sw_errbuf eb = {{0}};
 
-	if (s->state == W_REJECTED)
-		return;
+	if (s->state == W_REJECTED || (s->crawled && s->state == W_PENDING))
+		return; /* a crawled torrent is nobody's business until it matches */
 	memset(&obs, 0, sizeof(obs));
 	obs.ts_ms = sw_time_wall_ms();
 	memcpy(obs.infohash, s->ih, SW_INFOHASH_LEN);
@@ -235,6 +245,17 @@ static void link_swarm(struct watchd *w, struct wswarm *s, const char *why)
 	}
 	s->state = W_LINKED;
 	w->linked++;
+	/* Peers of a crawled swarm seen before the match were not recorded. */
+	for (size_t i = 0; i < sw_peerset_size(s->peers); i++) {
+		struct sw_peer *p = sw_peerset_at(s->peers, i);
+
+		if (p->recorded == 0)
+			for (int src = 0; src < SW_SOURCE_COUNT; src++)
+				if (p->sources & (1u << src)) {
+					record(w, s, p, (enum sw_source)src);
+					break;
+				}
+	}
 	sw_info("linked %s \"%s\" to %s (%s)", hex, s->name ? s->name : "?", s->title, why);
 }
 
@@ -331,6 +352,27 @@ static void on_dht_scrape(void *ctx, const uint8_t ih[SW_INFOHASH_LEN], const st
 		db_error(w, "scrape", &eb);
 }
 
+static bool seen_add(struct watchd *w, const void *key, size_t n);
+static struct wswarm *add_swarm(struct watchd *w, const uint8_t ih[SW_INFOHASH_LEN],
+				const char *name, int64_t title_id, const char *title,
+				const char *source, bool trusted, const struct sw_metainfo *m);
+
+static void on_dht_samples(void *ctx, const uint8_t *ihs, size_t n, const struct sw_addr *from)
+{
+	struct watchd *w = ctx;
+
+	(void)from;
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *ih = ihs + i * SW_INFOHASH_LEN;
+
+		if (find_swarm(w, ih) != NULL || !seen_add(w, ih, SW_INFOHASH_LEN))
+			continue;
+		w->crawl_found++;
+		if (w->ncrawlq < CRAWL_QUEUE)
+			memcpy(w->crawlq[w->ncrawlq++], ih, SW_INFOHASH_LEN);
+	}
+}
+
 static void on_verified(void *ctx, const struct sw_verifier_update *u)
 {
 	struct watchd *w = ctx;
@@ -423,6 +465,36 @@ static void leave_swarm(struct watchd *w, struct wswarm *s)
 		sw_dht_unwatch(w->dht, s->ih);
 }
 
+/*
+ * A crawled torrent's name is known: is it a title's?  If not, leave its
+ * swarm quietly (nothing of it was recorded).  Frees the crawl slot.
+ */
+static bool crawl_match(struct watchd *w, struct wswarm *s, const struct sw_metainfo *m)
+{
+	struct sw_release rel;
+	struct sw_match_result mr;
+	char hex[2 * SW_INFOHASH_LEN + 1];
+
+	hexof(s->ih, hex);
+	s->crawled = false;
+	if (w->crawl_active > 0)
+		w->crawl_active--;
+	w->crawl_named++;
+	if (sw_release_parse(m->name, strlen(m->name), &rel) != SW_OK ||
+	    sw_match_title(w->matcher, &rel, &mr) != SW_OK || !mr.matched) {
+		sw_debug("dht crawl: %s \"%s\": no title", hex, m->name);
+		s->state = W_REJECTED;
+		leave_swarm(w, s);
+		return false;
+	}
+	s->title_id = w->title_ids[mr.title];
+	free(s->title);
+	s->title = strdup(w->wl->titles[mr.title].name);
+	sw_info("dht crawl: %s \"%s\" matches %s (score %d: %s)", hex, m->name, s->title,
+		mr.score, mr.reason);
+	return true;
+}
+
 /* The file list is known: link the torrent to its title, or reject it. */
 static void judge(struct watchd *w, struct wswarm *s, const struct sw_metainfo *m)
 {
@@ -432,6 +504,8 @@ static void judge(struct watchd *w, struct wswarm *s, const struct sw_metainfo *
 	s->has_meta = true;
 	free(s->name);
 	s->name = strdup(m->name);
+	if (s->crawled && s->state == W_PENDING && !crawl_match(w, s, m))
+		return;
 	put_torrent(w, s, m);
 	if (s->state != W_PENDING)
 		return;
@@ -488,6 +562,15 @@ static void add_tracker(struct watchd *w, struct wswarm *s, const char *url)
 	if (nt == NULL)
 		return;
 	s->trk = nt;
+	{
+		int64_t(*nsc)[4] = realloc(s->trk_sc, (s->ntrk + 1) * sizeof(*nsc));
+
+		if (nsc == NULL)
+			return;
+		s->trk_sc = nsc;
+		s->trk_sc[s->ntrk][0] = s->trk_sc[s->ntrk][1] = s->trk_sc[s->ntrk][2] = -2;
+		s->trk_sc[s->ntrk][3] = 0;
+	}
 	memset(&p, 0, sizeof(p));
 	memcpy(p.infohash, s->ih, SW_INFOHASH_LEN);
 	memcpy(p.peer_id, s->peer_id, SW_PEER_ID_LEN);
@@ -525,6 +608,16 @@ static struct wswarm *add_swarm(struct watchd *w, const uint8_t ih[SW_INFOHASH_L
 			free(s->title);
 			s->title = title ? strdup(title) : NULL;
 		}
+		/* Known already (resumed, or by infohash): take the torrent's trackers and files. */
+		if (m != NULL && s->state != W_REJECTED) {
+			for (size_t t = 0; t < m->num_tiers; t++)
+				for (size_t u = 0; u < m->tiers[t].num_urls; u++)
+					add_tracker(w, s, m->tiers[t].urls[u]);
+			if (!s->has_meta) {
+				sw_verifier_set_pieces(w->verifier, s->vs, (uint32_t)m->num_pieces);
+				judge(w, s, m);
+			}
+		}
 		return s;
 	}
 	if (w->nsw == w->capsw) {
@@ -559,9 +652,13 @@ static struct wswarm *add_swarm(struct watchd *w, const uint8_t ih[SW_INFOHASH_L
 	}
 	w->sw[w->nsw++] = s;
 	hexof(ih, hex);
-	sw_info("torrent %s \"%s\" (%s)%s%s: monitoring", hex, name ? name : "?", source,
-		title ? " for " : "", title ? title : "");
-	put_torrent(w, s, m);
+	if (strcmp(source, "dht") == 0) {
+		sw_debug("dht crawl: %s: fetching its name", hex);
+	} else {
+		sw_info("torrent %s \"%s\" (%s)%s%s: monitoring", hex, name ? name : "?", source,
+			title ? " for " : "", title ? title : "");
+		put_torrent(w, s, m);
+	}
 	if (w->dht != NULL)
 		sw_dht_watch(w->dht, ih);
 	if (m != NULL) {
@@ -643,17 +740,28 @@ static const char *title_name_of(struct watchd *w, int64_t id)
 	return NULL;
 }
 
+static struct watchd *resuming; /* for on_stored_tracker */
+
+static void on_stored_tracker(void *ctx, const char *url)
+{
+	add_tracker(resuming, ctx, url);
+}
+
 static void on_stored_torrent(void *ctx, const uint8_t ih[SW_INFOHASH_LEN], const char *name,
 			      int64_t title_id)
 {
 	struct watchd *w = ctx;
 	struct wswarm *s = add_swarm(w, ih, name, title_id, title_name_of(w, title_id), "resume",
 				     false, NULL);
+	struct sw_errbuf eb = {{0}};
 
 	if (s != NULL && s->state == W_PENDING) {
 		s->state = W_LINKED; /* linked before the restart */
 		w->linked++;
 	}
+	/* The trackers that answered it before (the store keeps their scrapes). */
+	if (s != NULL && sw_store_sqlite_trackers(w->sink, ih, on_stored_tracker, s, &eb) != SW_OK)
+		db_error(w, "trackers of a stored torrent", &eb);
 }
 
 /* --- feeds -------------------------------------------------------------- */
@@ -723,9 +831,12 @@ static int on_feed_item(void *ctx, const struct sw_feed_item *it)
 		mr.reason);
 	if (it->magnet[0]) {
 		add_magnet(w, it->magnet, title_id, title, "feed", false);
-	} else if (it->has_infohash) {
+		return SW_OK;
+	}
+	/* An infohash alone has no trackers: fetch the .torrent too when linked. */
+	if (it->has_infohash)
 		add_swarm(w, it->infohash, it->title, title_id, title, "feed", false, NULL);
-	} else if (it->url[0]) {
+	if (it->url[0]) {
 		struct fetch *fe = calloc(1, sizeof(*fe));
 		struct sw_http_opts ho = {20000, TORRENT_MAX_BYTES, 5};
 
@@ -897,6 +1008,33 @@ static void reload(struct watchd *w)
 
 /* --- the loop ----------------------------------------------------------- */
 
+/* Start name fetches for crawled infohashes; give up on slow ones. */
+static void crawl_tick(struct watchd *w, int64_t now)
+{
+	for (size_t i = 0; i < w->nsw; i++) {
+		struct wswarm *s = w->sw[i];
+
+		if (s->crawled && s->state == W_PENDING && now >= s->crawl_until) {
+			s->crawled = false;
+			s->state = W_REJECTED;
+			leave_swarm(w, s);
+			if (w->crawl_active > 0)
+				w->crawl_active--;
+		}
+	}
+	while (w->crawl_active < CRAWL_ACTIVE && w->ncrawlq > 0) {
+		struct wswarm *s;
+
+		w->ncrawlq--;
+		s = add_swarm(w, w->crawlq[w->ncrawlq], NULL, 0, NULL, "dht", false, NULL);
+		if (s == NULL)
+			continue;
+		s->crawled = true;
+		s->crawl_until = now + CRAWL_TIMEOUT_MS;
+		w->crawl_active++;
+	}
+}
+
 static void begin_stop(struct watchd *w)
 {
 	if (w->stopping)
@@ -928,6 +1066,52 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	for (size_t i = 0; i < w->nfeeds; i++)
 		if (now >= w->feeds[i].next)
 			poll_feed(&w->feeds[i], now);
+	crawl_tick(w, now);
+}
+
+/*
+ * Trackers' scrape answers into the store: when they change, and at least
+ * every 30 minutes while they are current (all = also unchanged ones: on exit).
+ */
+static void write_scrapes(struct watchd *w, bool all)
+{
+	int64_t wall = sw_time_wall_ms();
+
+	for (size_t i = 0; i < w->nsw; i++) {
+		struct wswarm *s = w->sw[i];
+
+		for (size_t k = 0; k < s->ntrk; k++) {
+			struct sw_tracker *t = s->trk[k];
+			int64_t *last = s->trk_sc[k];
+			struct sw_scrape sc;
+			struct sw_errbuf eb = {{0}};
+			bool same;
+
+			if (!t->has_scrape)
+				continue;
+			same = last[0] == t->seeders && last[1] == t->leechers &&
+			       last[2] == t->completed;
+			if (same && !all && wall - last[3] < 30 * 60 * 1000)
+				continue;
+			if (same && all && last[3] > 0)
+				continue;
+			memset(&sc, 0, sizeof(sc));
+			sc.ts_ms = wall;
+			memcpy(sc.infohash, s->ih, SW_INFOHASH_LEN);
+			sc.tracker = t->url;
+			sc.seeders = t->seeders;
+			sc.leechers = t->leechers;
+			sc.completed = t->completed;
+			if (sw_sink_put_scrape(w->sink, &sc, &eb) != SW_OK) {
+				db_error(w, "scrape", &eb);
+				return;
+			}
+			last[0] = t->seeders;
+			last[1] = t->leechers;
+			last[2] = t->completed;
+			last[3] = wall;
+		}
+	}
 }
 
 /* Delete evidence rows older than the watchlist's retention (counts stay). */
@@ -956,6 +1140,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	write_scrapes(w, false);
 	if (sw_sink_flush(w->sink, &eb) != SW_OK)
 		db_error(w, "flush", &eb);
 	if (now >= w->next_retention)
@@ -1090,7 +1275,14 @@ static int start(struct watchd *w, struct sw_errbuf *eb)
 		o.on_values = on_dht_values;
 		o.on_query = on_dht_query;
 		o.on_scrape = on_dht_scrape;
+		o.on_samples = on_dht_samples;
 		rc = sw_dht_new(&o, &w->dht, eb);
+		if (rc == SW_OK && w->o.crawl_qps > 0) {
+			w->crawlq = calloc(CRAWL_QUEUE, SW_INFOHASH_LEN);
+			if (w->crawlq == NULL)
+				return SW_E_NOMEM;
+			sw_dht_crawl(w->dht, w->o.crawl_qps);
+		}
 		if (rc == SW_OK) {
 			const char *const *boot = (const char *const *)w->o.boot;
 			size_t nboot = w->o.nboot;
@@ -1123,6 +1315,7 @@ static int start(struct watchd *w, struct sw_errbuf *eb)
 	w->started = sw_time_mono_ms();
 	w->ends = w->o.for_ms > 0 ? w->started + w->o.for_ms : 0;
 	/* Resume what the store already links, then the watchlist's own. */
+	resuming = w;
 	rc = sw_store_sqlite_torrents(w->sink, true, on_stored_torrent, w, eb);
 	if (rc)
 		return rc;
@@ -1156,6 +1349,10 @@ static int print_summary(struct watchd *w)
 	sw_json_uint(&j, w->unmatched);
 	sw_json_key(&j, "observations");
 	sw_json_uint(&j, w->observations);
+	sw_json_key(&j, "crawl_found");
+	sw_json_uint(&j, w->crawl_found);
+	sw_json_key(&j, "crawl_named");
+	sw_json_uint(&j, w->crawl_named);
 	sw_json_key(&j, "titles");
 	sw_json_arr_begin(&j);
 	for (size_t i = 0; i < w->wl->n_titles; i++) {
@@ -1193,6 +1390,9 @@ static int print_summary(struct watchd *w)
 	for (size_t s = 0; s < w->nsw; s++) {
 		char hex[2 * SW_INFOHASH_LEN + 1];
 		static const char *const st[] = {"pending", "linked", "rejected"};
+
+		if (strcmp(w->sw[s]->source, "dht") == 0 && w->sw[s]->title_id == 0)
+			continue; /* crawled, never a title's */
 
 		hexof(w->sw[s]->ih, hex);
 		sw_json_obj_begin(&j);
@@ -1248,6 +1448,9 @@ static void usage(FILE *f)
 	      "  --no-dht              do not use the DHT\n"
 	      "  --dht-bootstrap HOST:PORT  DHT node to start from (repeatable)\n"
 	      "  --dht-interval DURATION  between DHT lookups of a swarm (5m)\n"
+	      "  --crawl QPS           also crawl the DHT (BEP 51) at about QPS queries/s,\n"
+	      "                        fetch the names of the infohashes found, and watch\n"
+	      "                        those that match a title (default: off)\n"
 	      "  --flush DURATION      commit to the store this often (2s)\n"
 	      "  --max-conns N         concurrent peer connections (500)\n"
 	      "  --linger DURATION     time connected to a peer per visit (60s)\n"
@@ -1261,7 +1464,7 @@ static void usage(FILE *f)
 static int parse_args(struct opts *o, int argc, char **argv)
 {
 	enum { O_DB = 256, O_FOR, O_LISTEN, O_PRIV, O_EVID, O_SECRET, O_GEOC, O_GEOA, O_NODHT,
-	       O_BOOT, O_DHTIV, O_FLUSH, O_MAXC, O_LINGER, O_REVISIT, O_JSON };
+	       O_BOOT, O_DHTIV, O_FLUSH, O_MAXC, O_LINGER, O_REVISIT, O_JSON, O_CRAWL };
 	static const struct option lo[] = {
 		{"db", required_argument, NULL, O_DB},
 		{"for", required_argument, NULL, O_FOR},
@@ -1279,6 +1482,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		{"linger", required_argument, NULL, O_LINGER},
 		{"revisit", required_argument, NULL, O_REVISIT},
 		{"json", no_argument, NULL, O_JSON},
+		{"crawl", required_argument, NULL, O_CRAWL},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -1310,6 +1514,16 @@ static int parse_args(struct opts *o, int argc, char **argv)
 		case O_LINGER: dur = &o->linger_ms; break;
 		case O_REVISIT: dur = &o->revisit_ms; break;
 		case O_JSON: o->json = true; break;
+		case O_CRAWL: {
+			long q = strtol(optarg, &end, 10);
+
+			if (*end || q < 0 || q > 100000) {
+				fprintf(stderr, "swarmwatch: watch: --crawl: expected 0..100000\n");
+				return SW_EXIT_USAGE;
+			}
+			o->crawl_qps = (unsigned)q;
+			break;
+		}
 		case O_MAXC:
 			o->max_conns = strtol(optarg, &end, 10);
 			if (*end || o->max_conns < 1 || o->max_conns > 100000) {
@@ -1416,12 +1630,14 @@ static void cleanup(struct watchd *w)
 	for (size_t i = 0; i < w->nsw; i++) {
 		sw_peerset_free(w->sw[i]->peers);
 		free(w->sw[i]->trk);
+		free(w->sw[i]->trk_sc);
 		free(w->sw[i]->name);
 		free(w->sw[i]->title);
 		free(w->sw[i]);
 	}
 	free(w->sw);
 	free(w->seen);
+	free(w->crawlq);
 	sw_geo_close(w->geo);
 	sw_matcher_free(w->matcher);
 	free(w->title_ids);
@@ -1473,6 +1689,7 @@ int sw_cmd_watch(int argc, char **argv)
 		w->wl->n_titles, w->wl->n_feeds, w->nsw, w->port);
 	retain(w, sw_time_mono_ms());
 	sw_loop_run(&w->loop);
+	write_scrapes(w, true);
 	save_dht(w);
 	if (sw_sink_flush(w->sink, &eb) != SW_OK) {
 		db_error(w, "last flush", &eb);

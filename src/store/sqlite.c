@@ -1076,3 +1076,30 @@ int sw_store_sqlite_retain(struct sw_sink *sink, int64_t cutoff_ms, int64_t *del
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int sw_store_sqlite_trackers(struct sw_sink *sink, const uint8_t infohash[SW_INFOHASH_LEN],
+                             sw_store_tracker_fn fn, void *ctx, struct sw_errbuf *eb)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	sqlite3_stmt *st = NULL;
+	int rc = SW_OK, step;
+
+	if (!sw_store_sqlite_is(sink))
+		return sw_errbuf_set(eb, SW_E_INVALID, "store: not an sqlite sink");
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT DISTINCT tracker FROM scrapes WHERE infohash = ?1 AND "
+	                       "tracker IS NOT NULL AND tracker <> 'dht' LIMIT 64",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return sw_store_sqlite_dberr(eb, s->db, "list trackers");
+	sqlite3_bind_blob(st, 1, infohash, SW_INFOHASH_LEN, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *url = (const char *)sqlite3_column_text(st, 0);
+
+		if (url != NULL)
+			fn(ctx, url);
+	}
+	if (step != SQLITE_DONE)
+		rc = sw_store_sqlite_dberr(eb, s->db, "list trackers");
+	sqlite3_finalize(st);
+	return rc;
+}

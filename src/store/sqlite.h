@@ -89,4 +89,9 @@ int sw_store_sqlite_dht_load(struct sw_sink *sink, sw_store_dht_node_fn fn, void
 int sw_store_sqlite_retain(struct sw_sink *sink, int64_t cutoff_ms, int64_t *deleted,
                            struct sw_errbuf *eb);
 
+/* The tracker URLs that gave a scrape for infohash (not "dht"), for a resumed swarm. */
+typedef void (*sw_store_tracker_fn)(void *ctx, const char *url);
+int sw_store_sqlite_trackers(struct sw_sink *sink, const uint8_t infohash[SW_INFOHASH_LEN],
+                             sw_store_tracker_fn fn, void *ctx, struct sw_errbuf *eb);
+
 #endif /* SW_STORE_SQLITE_H */

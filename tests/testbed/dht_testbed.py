@@ -509,6 +509,8 @@ def _up(run, args, slot, counts, t0):
     pi = 0
     for k, n in enumerate(counts):
         name = "swarmwatch-dht-%d-swarm%d-%08x.bin" % (slot, k, random.getrandbits(32))
+        if k < len(args.swarm_name):   # release-like names, for the watch daemon's crawl
+            name = args.swarm_name[k]
         tor = make_torrent(run, "swarm%d" % k, name, args.swarm_size, 16384 * 4)
         nseed = int(round(n * args.seeds_fraction))
         if n >= 2 and 0 < args.seeds_fraction < 1:
@@ -937,6 +939,8 @@ def main(argv=None):
                     help="plain libtorrent DHT nodes, the bootstrap node included")
     up.add_argument("--js-nodes", type=int, default=60, help="npm bittorrent-dht nodes")
     up.add_argument("--swarms", type=int, default=3)
+    up.add_argument("--swarm-name", action="append", default=[],
+                    help="file name of swarm K's single-file torrent (repeat, in order)")
     up.add_argument("--swarm-peers", default="24,12,6",
                     help="peers per swarm (the last number repeats)")
     up.add_argument("--seeds-fraction", type=float, default=0.5)

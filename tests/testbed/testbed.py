@@ -10,6 +10,7 @@ tests/testbed/README.md for the whole story; in short:
                     [--piece-size 8MiB] [--pieces 8] [--lifetime 1800]
                     [--hidden N [--hidden-role seed] [--pex-hosts 2]]
                     [--fakes N [--fake-modes ...]] [--hostile all|MODE[*N],...]
+                    [--name NAME [--file FILE]]
   testbed.py down   --dir DIR        end exactly the processes DIR/pids names
   testbed.py scrape --dir DIR        direct scrape of every tracker URL (JSON)
   testbed.py probe  --dir DIR        direct announces: which (ip, port) each
@@ -654,11 +655,15 @@ def down(run, grace=4.0, quiet=False, records=None, slot=None):
 
 # --- the torrent --------------------------------------------------------------
 
-def make_torrent(run, name, piece_size, pieces, tracker_urls):
+def make_torrent(run, name, piece_size, pieces, tracker_urls, file=None):
+    """One file of random bytes; with file, a directory name holding it
+    (a multi-file torrent named like a release: --name, --file)."""
     import libtorrent as lt
     content = os.path.join(run.dir, "content")
     os.makedirs(content, exist_ok=True)
-    path = os.path.join(content, name)
+    rel = os.path.join(name, file) if file else name
+    path = os.path.join(content, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     size = piece_size * pieces - piece_size // 3   # last piece short, on purpose
     with open(path, "wb") as f:
         left = size
@@ -667,7 +672,7 @@ def make_torrent(run, name, piece_size, pieces, tracker_urls):
             f.write(os.urandom(n))
             left -= n
     fs = lt.file_storage()
-    lt.add_files(fs, path)
+    lt.add_files(fs, os.path.join(content, name))
     ct = lt.create_torrent(fs, piece_size, flags=lt.create_torrent.v1_only)
     for tier, url in enumerate(tracker_urls):
         ct.add_tracker(url, tier)
@@ -680,7 +685,7 @@ def make_torrent(run, name, piece_size, pieces, tracker_urls):
     ti = lt.torrent_info(tpath)
     return {"path": tpath, "entry": e, "infohash": str(ti.info_hashes().v1),
             "name": name, "total_size": size, "piece_length": piece_size,
-            "num_pieces": ti.num_pieces(), "content": path}
+            "num_pieces": ti.num_pieces(), "content": path, "root": content, "rel": rel}
 
 
 def torrent_variant(tor, path, tiers):
@@ -711,8 +716,8 @@ def torrent_no_trackers(tor, path):
 def write_partial(tor, dst_dir, have_pieces):
     """A copy of the content holding only the pieces in have_pieces (the
     rest stays a hole): libtorrent finds exactly those when it checks."""
-    os.makedirs(dst_dir, exist_ok=True)
-    dst = os.path.join(dst_dir, tor["name"])
+    dst = os.path.join(dst_dir, tor["rel"])
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
     pl = tor["piece_length"]
     with open(tor["content"], "rb") as src, open(dst, "wb") as out:
         out.truncate(tor["total_size"])
@@ -723,8 +728,8 @@ def write_partial(tor, dst_dir, have_pieces):
 
 
 def link_content(tor, dst_dir):
-    os.makedirs(dst_dir, exist_ok=True)
-    dst = os.path.join(dst_dir, tor["name"])
+    dst = os.path.join(dst_dir, tor["rel"])
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
     if not os.path.exists(dst):
         try:
             os.link(tor["content"], dst)
@@ -1146,7 +1151,7 @@ class Aria2(Client):
             # the killed run left a file without aria2's control file (it
             # saves none: --auto-save-interval=0); a leecher holds nothing,
             # so start it afresh
-            for f in (self.tor["name"], self.tor["name"] + ".aria2"):
+            for f in (self.tor["rel"], self.tor["name"] + ".aria2"):
                 try:
                     os.unlink(os.path.join(self.dl, f))
                 except OSError:
@@ -1876,6 +1881,11 @@ def validate_up(args):
                          "are the PEX hosts): add libtorrent to --clients")
     if args.pex_hosts < 1:
         raise UsageError("--pex-hosts must be >= 1")
+    for opt, v in (("--name", args.name), ("--file", args.file)):
+        if v is not None and (not v.strip() or "/" in v or "\0" in v or v in (".", "..")):
+            raise UsageError("%s %r: a file name (no '/'), not empty" % (opt, v))
+    if args.file and not args.name:
+        raise UsageError("--file needs --name (the directory that holds it)")
     if not (0 <= args.fakes <= 250):
         raise UsageError("--fakes must be 0..250")
     if isinstance(args.fake_modes, str):
@@ -1962,7 +1972,10 @@ def _up(run, args, slot, clients, softwares, counts, t0):
                                  "url": "%s://%s:%d/announce" % (proto, tr_ip[sw], tr_port[sw])})
     # torrent
     name = "swarmwatch-testbed-%d-%08x.bin" % (slot, random.getrandbits(32))
-    tor = make_torrent(run, name, args.piece_size, args.pieces, [t["url"] for t in tracker_list])
+    if args.name:
+        name = args.name
+    tor = make_torrent(run, name, args.piece_size, args.pieces, [t["url"] for t in tracker_list],
+                       file=(args.file or args.name + ".avi") if args.name else None)
     log("torrent %s: %s, %d pieces of %d bytes" % (tor["infohash"], name,
                                                   tor["num_pieces"], tor["piece_length"]))
     # start trackers
@@ -2052,7 +2065,7 @@ def _up(run, args, slot, clients, softwares, counts, t0):
     ltpeers = [p for p in peers if p["client"] == "libtorrent"]
     for p in ltpeers:
         if p["role"] == "seed":
-            p["save_path"] = os.path.dirname(tor["content"])
+            p["save_path"] = tor["root"]
         else:
             p["save_path"] = os.path.join(run.dir, "peers", "%03d-libtorrent" % p["index"])
             os.makedirs(p["save_path"], exist_ok=True)
@@ -2478,6 +2491,11 @@ def main(argv=None):
                     help="do not wait for the hosts' ut_pex messages to name the hidden peers")
     up.add_argument("--pex-timeout", type=float, default=90,
                     help="how long `up` waits for that (default 90 s)")
+    up.add_argument("--name", default=None,
+                    help="the torrent is a directory NAME holding one file (a release name; "
+                         "default: one file swarmwatch-testbed-S-xxxxxxxx.bin)")
+    up.add_argument("--file", default=None,
+                    help="with --name: the file in it (default NAME.avi)")
     up.add_argument("--fakes", type=int, default=0,
                     help="N fake peers (nothing behind them) registered with every tracker")
     up.add_argument("--fake-modes", default=",".join(FAKE_MODES),
