@@ -79,6 +79,7 @@ out("BEP 33 leechers %s within 20%% of %d" % (el, sw["leechers"]),
     el is not None and abs(el - sw["leechers"]) <= 0.2 * sw["leechers"])
 out("dht.nodes > 0 (%d)" % d["nodes"], d["nodes"] > 0)
 EOF
+check "swarm 0: the checks ran" "$([ $? = 0 ] && [ "$(wc -l <"$WORK/c0.checks")" -ge 12 ] && echo 1)"
 while IFS=$'\t' read -r name ok detail; do check "swarm 0: $name" "$ok" "$detail"; done <"$WORK/c0.checks"
 n=$(sqlite3 "$WORK/c0.db" "SELECT count(*) FROM scrapes WHERE tracker = 'dht' AND seeders IS NOT NULL")
 check "--db: the BEP 33 estimate stored as a 'dht' scrape" "$([ "${n:-0}" -ge 1 ] && echo 1)" "rows: $n"
@@ -108,6 +109,7 @@ print("garbage dropped and counted (parse + rate limit + transaction = %d)\t%d\t
     dr["parse"] + dr["rate_limit"] + dr["transaction"],
     int(dr["parse"] + dr["rate_limit"] + dr["transaction"] >= 10000), str(dr)))
 EOF
+check "swarm 1: the checks ran" "$([ $? = 0 ] && [ "$(wc -l <"$WORK/c1.checks")" = 3 ] && echo 1)"
 while IFS=$'\t' read -r name ok detail; do check "swarm 1: $name" "$ok" "$detail"; done <"$WORK/c1.checks"
 alive=$($PY -c 'import json,sys
 for l in open(sys.argv[1]):
