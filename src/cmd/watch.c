@@ -666,6 +666,14 @@ static struct wswarm *add_swarm(struct watchd *w, const uint8_t ih[SW_INFOHASH_L
 			for (size_t u = 0; u < m->tiers[t].num_urls; u++)
 				add_tracker(w, s, m->tiers[t].urls[u]);
 		judge(w, s, m);
+		/*
+		 * A hybrid torrent (BEP 52) has a second swarm, under its v2
+		 * infohash truncated to 20 bytes; v2-only clients are there.  Both
+		 * link to the title, whose unique counts are the union.
+		 */
+		if (m->has_v1 && m->has_v2 && strcmp(source, "hybrid-v2") != 0 &&
+		    memcmp(ih, m->infohash_v1, SW_INFOHASH_LEN) == 0)
+			add_swarm(w, m->infohash_v2, name, s->title_id, title, "hybrid-v2", trusted, m);
 	} else if (trusted && title_id > 0) {
 		link_swarm(w, s, "listed in the watchlist");
 	}
