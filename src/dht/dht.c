@@ -56,6 +56,7 @@ const char *const sw_dht_default_bootstrap[] = {
 #define SAMPLES_MAX      20
 #define OUR_INTERVAL_S   60
 #define VOTES            16
+#define LIARS_KEPT       64
 #define VOTES_NEEDED     4
 #define TICK_MS          100
 #define REBOOTSTRAP_MS   30000
@@ -179,6 +180,8 @@ struct sw_dht {
 	size_t nvotes, vnext;
 	struct sw_addr ext;
 	bool has_ext;
+	struct sw_addr liars[LIARS_KEPT]; /* distinct liars seen, for the count */
+	size_t nliars;
 
 	struct sw_buf out;
 	struct sw_bencode_token tok[SW_KRPC_TOKENS];
@@ -877,12 +880,19 @@ static void handle_reply(struct sw_dht *d, const struct sw_addr *from, const str
 
 		if (liar) {
 			char a[SW_ADDR_STRLEN];
+			bool known = false;
 
-			d->st.liars++;
-			sw_addr_str(from, a, sizeof(a));
-			sw_info("dht: %s returns peers for a random infohash: its values are "
-				"discounted",
-				a);
+			for (size_t i = 0; i < d->nliars && !known; i++)
+				known = memcmp(&d->liars[i], from, sizeof(*from)) == 0;
+			if (!known) {
+				d->st.liars++;
+				if (d->nliars < LIARS_KEPT)
+					d->liars[d->nliars++] = *from;
+				sw_addr_str(from, a, sizeof(a));
+				sw_info("dht: %s returns peers for a random infohash: its values are "
+					"discounted",
+					a);
+			}
 		}
 		verdict_set(d, from, liar ? V_LIAR : V_HONEST, now + VERDICT_TTL_MS);
 		release_held(d, from, liar ? V_LIAR : V_HONEST);
@@ -1278,9 +1288,12 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	maintain(d, now);
 	for (size_t i = 0; i < d->nw; i++)
 		if (!d->w[i].searching && now >= d->w[i].next) {
-			d->w[i].next = now + d->o.lookup_interval_ms;
-			if (start_search(d, TX_GET_PEERS, d->w[i].ih) >= 0)
+			if (start_search(d, TX_GET_PEERS, d->w[i].ih) >= 0) {
+				d->w[i].next = now + d->o.lookup_interval_ms;
 				d->w[i].searching = true;
+			} else {
+				d->w[i].next = now + 1000; /* every search slot busy: soon */
+			}
 		}
 	crawl_step(d, now);
 }

@@ -97,7 +97,7 @@ struct sw_dht_stats {
 	uint64_t bad_tokens;
 	uint64_t trimmed_replies; /* replies cut to the amplification bound */
 	uint64_t values, values_discounted, values_unconfirmed;
-	uint64_t liars;
+	uint64_t liars; /* distinct nodes found lying (up to 64 remembered) */
 	uint64_t lookups, lookups_done;
 	uint64_t samples, sample_queries;
 	uint64_t ext_addr_changes;

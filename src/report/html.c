@@ -431,7 +431,12 @@ int sw_report_html(const struct sw_report *r, const struct sw_report_html_opts *
 		countries_chart(out, r, t);
 		sw_buf_puts(out, "</section>\n");
 	}
-	sw_buf_printf(out, "<footer>swarmwatch %s</footer>\n</main></body></html>\n", SW_VERSION);
+	/* The default geo data is CC BY 4.0 and owes its credit (docs/geo.md). */
+	sw_buf_printf(out,
+		      "<footer>swarmwatch %s. Countries: IP Geolocation by DB-IP (dbip.com, CC BY "
+		      "4.0); networks: RouteViews, NRO and DB-IP data via ip-location-db (CC BY "
+		      "4.0), when those databases were used.</footer>\n</main></body></html>\n",
+		      SW_VERSION);
 	if (out->max - out->len < SLACK)
 		return sw_errbuf_set(eb, SW_E_TOO_BIG, "report: HTML larger than %zu bytes",
 		                     out->max);
