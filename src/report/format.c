@@ -315,6 +315,10 @@ static void json_title(struct sw_json *j, const struct sw_report *r,
 	sw_json_obj_begin(j);
 	json_tiers(j, t->unique);
 	sw_json_obj_end(j);
+	sw_json_key(j, "unique_networks");
+	sw_json_obj_begin(j);
+	json_tiers(j, t->unique_nets);
+	sw_json_obj_end(j);
 	sw_json_key(j, "countries");
 	sw_json_arr_begin(j);
 	for (size_t i = 0; i < t->n_countries; i++) {

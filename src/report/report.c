@@ -241,6 +241,8 @@ static int build_title(struct sw_query *q, struct sw_report *r, struct sw_report
 	if (rc == SW_OK)
 		rc = sw_query_title_unique(q, t->id, w, t->unique, eb);
 	if (rc == SW_OK)
+		rc = sw_query_title_unique_nets(q, t->id, w, t->unique_nets, eb);
+	if (rc == SW_OK)
 		rc = sw_query_breakdown(q, t->id, SW_QUERY_BY_COUNTRY, w, &t->countries,
 		                        &t->n_countries, eb);
 	if (rc == SW_OK && r->o.has_by)

@@ -61,6 +61,7 @@ struct sw_report_title {
 	int year; /* 0 unknown */
 	int64_t torrents;
 	int64_t unique[SW_QUERY_TIERS];
+	int64_t unique_nets[SW_QUERY_TIERS]; /* IPv6 per /64, IPv4 per address */
 	struct sw_query_row *countries;
 	size_t n_countries;
 	struct sw_query_row *by; /* the --by breakdown, if any */

@@ -119,10 +119,18 @@ int sw_peer_agg_add(struct sw_peer_agg *a, const uint8_t infohash[SW_INFOHASH_LE
                     const uint8_t *key, size_t key_len, int64_t ts, enum sw_tier tier,
                     const char *country, uint32_t asn)
 {
+	return sw_peer_agg_add_net(a, infohash, key, key_len, NULL, 0, ts, tier, country, asn);
+}
+
+int sw_peer_agg_add_net(struct sw_peer_agg *a, const uint8_t infohash[SW_INFOHASH_LEN],
+                        const uint8_t *key, size_t key_len, const uint8_t *net, size_t net_len,
+                        int64_t ts, enum sw_tier tier, const char *country, uint32_t asn)
+{
 	struct sw_peer_agg_entry *e;
 	uint32_t h;
 
-	if (key_len == 0 || key_len > SW_SINK_ADDR_MAX || (unsigned)tier >= SW_TIER_COUNT)
+	if (key_len == 0 || key_len > SW_SINK_ADDR_MAX || net_len > SW_SINK_ADDR_MAX ||
+	    (unsigned)tier >= SW_TIER_COUNT)
 		return SW_E_INVALID;
 	if (a->n == a->cap) {
 		int rc = grow(a);
@@ -148,6 +156,10 @@ int sw_peer_agg_add(struct sw_peer_agg *a, const uint8_t infohash[SW_INFOHASH_LE
 	}
 	if (asn != 0)
 		e->asn = asn;
+	if (net_len > 0) {
+		memcpy(e->net, net, net_len);
+		e->net_len = (uint8_t)net_len;
+	}
 	return SW_OK;
 }
 

@@ -25,6 +25,8 @@ struct sw_peer_agg_entry {
 	uint8_t key_len;
 	uint8_t best_tier;
 	uint8_t key[SW_SINK_ADDR_MAX]; /* the stored address or pseudonym */
+	uint8_t net[SW_SINK_ADDR_MAX]; /* its /64 network's key (IPv6), net_len 0 if none */
+	uint8_t net_len;
 	char country[3];               /* "" unknown */
 	uint32_t asn;                  /* 0 unknown */
 	uint32_t hash;
@@ -52,6 +54,11 @@ void sw_peer_agg_reset(struct sw_peer_agg *a);  /* empty, memory kept */
 int sw_peer_agg_add(struct sw_peer_agg *a, const uint8_t infohash[SW_INFOHASH_LEN],
                     const uint8_t *key, size_t key_len, int64_t ts, enum sw_tier tier,
                     const char *country, uint32_t asn);
+
+/* The same, with the address's /64 network key (net_len 0: none). */
+int sw_peer_agg_add_net(struct sw_peer_agg *a, const uint8_t infohash[SW_INFOHASH_LEN],
+                        const uint8_t *key, size_t key_len, const uint8_t *net, size_t net_len,
+                        int64_t ts, enum sw_tier tier, const char *country, uint32_t asn);
 
 /* Order of entries by (infohash, key), for qsort of entry pointers. */
 int sw_peer_agg_cmp(const void *a, const void *b);

@@ -29,6 +29,7 @@ struct sw_query {
 	sqlite3 *db;
 	char *path;
 	bool in_snapshot;
+	int64_t version; /* the file's schema version */
 };
 
 struct params {
@@ -106,6 +107,8 @@ int sw_query_open(const char *path, struct sw_query **out, struct sw_errbuf *eb)
 	rc = sw_store_sqlite_check(q->db, path, eb);
 	if (rc == SW_OK)
 		rc = query_i64(q, "PRAGMA user_version", NULL, 0, &version, eb);
+	if (rc == SW_OK)
+		q->version = version;
 	if (rc == SW_OK && version < MIN_SCHEMA_VERSION)
 		rc = sw_errbuf_set(
 		    eb, version == 0 ? SW_E_NOT_FOUND : SW_E_UNSUPPORTED,
@@ -226,6 +229,37 @@ int sw_query_title_unique(struct sw_query *q, int64_t title_id, const struct sw_
 
 	for (int t = 0; t < SW_QUERY_TIERS && rc == SW_OK; t++)
 		rc = query_i64(q, unique_sql[t][with_since], &p, 0, &n_out[t], eb);
+	return rc;
+}
+
+/* Networks: an IPv4 address is its own, IPv6 addresses count per /64 (schema 4). */
+static const char *const nets_sql[SW_QUERY_TIERS][2] = {
+    {"SELECT count(DISTINCT coalesce(net, addr)) FROM peers WHERE title_id = ?1 "
+     "AND first_seen <= ?2",
+     "SELECT count(DISTINCT coalesce(net, addr)) FROM peers WHERE title_id = ?1 "
+     "AND first_seen <= ?2 AND last_seen >= ?3"},
+    {"SELECT count(DISTINCT coalesce(net, addr)) FROM peers WHERE title_id = ?1 "
+     "AND first_connectable <= ?2",
+     "SELECT count(DISTINCT coalesce(net, addr)) FROM peers WHERE title_id = ?1 "
+     "AND first_connectable <= ?2 AND last_seen >= ?3"},
+    {"SELECT count(DISTINCT coalesce(net, addr)) FROM peers WHERE title_id = ?1 "
+     "AND first_verified <= ?2",
+     "SELECT count(DISTINCT coalesce(net, addr)) FROM peers WHERE title_id = ?1 "
+     "AND first_verified <= ?2 AND last_seen >= ?3"},
+};
+
+int sw_query_title_unique_nets(struct sw_query *q, int64_t title_id,
+                               const struct sw_query_window *w, int64_t n_out[SW_QUERY_TIERS],
+                               struct sw_errbuf *eb)
+{
+	struct params p = {title_id, w->as_of_ms, w->since_ms, 0, 0};
+	int with_since = w->since_ms != SW_QUERY_NO_SINCE;
+	int rc = SW_OK;
+
+	if (q->version < 4) /* no net column yet: every address its own network */
+		return sw_query_title_unique(q, title_id, w, n_out, eb);
+	for (int t = 0; t < SW_QUERY_TIERS && rc == SW_OK; t++)
+		rc = query_i64(q, nets_sql[t][with_since], &p, 0, &n_out[t], eb);
 	return rc;
 }
 

@@ -103,6 +103,13 @@ int sw_query_title_torrents(struct sw_query *q, int64_t title_id, int64_t *n_out
                             struct sw_errbuf *eb);
 
 /* Unique addresses of a title in the window, per tier. */
+/*
+ * The same, counting networks: an IPv4 address is one, IPv6 addresses
+ * count once per /64 (stores of schema 4 on; older ones per address).
+ */
+int sw_query_title_unique_nets(struct sw_query *q, int64_t title_id,
+                               const struct sw_query_window *w, int64_t n_out[SW_QUERY_TIERS],
+                               struct sw_errbuf *eb);
 int sw_query_title_unique(struct sw_query *q, int64_t title_id, const struct sw_query_window *w,
                           int64_t n_out[SW_QUERY_TIERS], struct sw_errbuf *eb);
 

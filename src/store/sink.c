@@ -160,6 +160,20 @@ int sw_sink_addr_key(const struct sw_store_options *opt, const struct sw_addr *a
 	return SW_OK;
 }
 
+int sw_sink_net_key(const struct sw_store_options *opt, const struct sw_addr *addr,
+                    uint8_t out[SW_SINK_ADDR_MAX], size_t *out_len, struct sw_errbuf *eb)
+{
+	struct sw_addr net;
+
+	*out_len = 0;
+	if (addr->family != AF_INET6 ||
+	    memcmp(addr->ip, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0)
+		return SW_OK; /* IPv4: the address is its own network */
+	net = *addr;
+	memset(net.ip + 8, 0, SW_ADDR_V6_LEN - 8);
+	return sw_sink_addr_key(opt, &net, out, out_len, eb);
+}
+
 void sw_store_options_resolve(const struct sw_store_options *opt, struct sw_store_options *out)
 {
 	if (opt != NULL)

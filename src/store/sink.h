@@ -226,6 +226,14 @@ const char *sw_sink_backend(const struct sw_sink *sink);
 int sw_sink_addr_key(const struct sw_store_options *opt, const struct sw_addr *addr,
                      uint8_t out[SW_SINK_ADDR_MAX], size_t *out_len, struct sw_errbuf *eb);
 
+/*
+ * The stored form of an IPv6 address's /64 network (the address with its
+ * low 64 bits zeroed, canonicalised and transformed like an address);
+ * *out_len 0 for IPv4 and IPv4-mapped addresses, which have none.
+ */
+int sw_sink_net_key(const struct sw_store_options *opt, const struct sw_addr *addr,
+                    uint8_t out[SW_SINK_ADDR_MAX], size_t *out_len, struct sw_errbuf *eb);
+
 /* opt with every zero field replaced by its default; opt may be NULL. */
 void sw_store_options_resolve(const struct sw_store_options *opt, struct sw_store_options *out);
 

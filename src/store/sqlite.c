@@ -97,7 +97,7 @@ enum stmt {
 /* clang-format off */
 #define PEER_COLS \
 	"addr, first_seen, last_seen, best_tier, first_connectable, first_verified, " \
-	"first_proven, country, asn"
+	"first_proven, country, asn, net"
 
 /* Observations o of one group -> the PEER_COLS after addr. */
 #define FOLD_AGG \
@@ -105,7 +105,7 @@ enum stmt {
 	"min(CASE WHEN o.tier >= 1 THEN o.ts END), " \
 	"min(CASE WHEN o.tier >= 2 THEN o.ts END), " \
 	"min(CASE WHEN o.tier >= 3 THEN o.ts END), " \
-	"max(o.country), max(o.asn)"
+	"max(o.country), max(o.asn), max(o.net)"
 
 /* Two-argument min() is NULL if either is: keep whichever is known. */
 #define EARLIEST(c) c " = coalesce(min(" c ", excluded." c "), " c ", excluded." c ")"
@@ -119,7 +119,8 @@ enum stmt {
 	EARLIEST("first_verified") ", " \
 	EARLIEST("first_proven") ", " \
 	"country = coalesce(excluded.country, country), " \
-	"asn = coalesce(excluded.asn, asn)"
+	"asn = coalesce(excluded.asn, asn), " \
+	"net = coalesce(net, excluded.net)"
 /* clang-format on */
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -127,7 +128,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_OBS] = "INSERT INTO observations(ts, infohash, addr, port, source, tier, have, client, "
-               "country, asn) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+               "country, asn, net) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [ST_SCRAPE] = "INSERT INTO scrapes(ts, infohash, tracker, seeders, leechers, completed) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_TORRENT] = "INSERT INTO torrents(infohash, name, total_size, num_pieces, source, "
@@ -138,10 +139,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                    "num_pieces = coalesce(excluded.num_pieces, num_pieces), "
                    "source = coalesce(source, excluded.source), " EARLIEST("first_seen"),
     [ST_UPSERT_SWARM] = "INSERT INTO swarm_peers(infohash, " PEER_COLS ") "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                         "ON CONFLICT(infohash, addr) DO UPDATE SET " MERGE_PEER,
     [ST_UPSERT_TITLE] = "INSERT INTO peers(title_id, " PEER_COLS ") "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                         "ON CONFLICT(title_id, addr) DO UPDATE SET " MERGE_PEER,
     [ST_FOLD_SWARM] = "INSERT INTO swarm_peers(infohash, " PEER_COLS ") "
                       "SELECT o.infohash, o.addr, " FOLD_AGG " FROM observations o "
@@ -168,7 +169,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_TITLE_REBUILD] = "INSERT INTO peers(title_id, " PEER_COLS ") "
                          "SELECT ?1, s.addr, min(s.first_seen), max(s.last_seen), "
                          "max(s.best_tier), min(s.first_connectable), min(s.first_verified), "
-                         "min(s.first_proven), max(s.country), max(s.asn) "
+                         "min(s.first_proven), max(s.country), max(s.asn), max(s.net) "
                          "FROM torrents t JOIN swarm_peers s ON s.infohash = t.infohash "
                          "WHERE t.title_id = ?1 GROUP BY s.addr",
     [ST_TITLE_BACKFILL] = "INSERT INTO peers(title_id, " PEER_COLS ") "
@@ -358,6 +359,8 @@ static int upsert_entry(struct sqlite_sink *s, enum stmt which, const uint8_t *i
 	}
 	b |= bind_text_opt(st, 9, e->country[0] != '\0' ? e->country : NULL, 2);
 	b |= e->asn != 0 ? sqlite3_bind_int64(st, 10, e->asn) : sqlite3_bind_null(st, 10);
+	b |= e->net_len ? sqlite3_bind_blob(st, 11, e->net, e->net_len, SQLITE_STATIC)
+	                : sqlite3_bind_null(st, 11);
 	if (b != SQLITE_OK)
 		return bind_failed(s, st, stmt_what[which], eb);
 	return step(s, st, stmt_what[which], NULL, NULL, eb);
@@ -523,11 +526,13 @@ static int put_observation(struct sw_sink *sink, const struct sw_observation *o,
 {
 	struct sqlite_sink *s = (struct sqlite_sink *)sink;
 	sqlite3_stmt *st = s->st[ST_OBS];
-	uint8_t key[SW_SINK_ADDR_MAX];
-	size_t key_len = 0;
+	uint8_t key[SW_SINK_ADDR_MAX], net[SW_SINK_ADDR_MAX];
+	size_t key_len = 0, net_len = 0;
 	int rc, b = SQLITE_OK;
 
 	rc = sw_sink_addr_key(&s->opt, &o->addr, key, &key_len, eb);
+	if (rc == SW_OK)
+		rc = sw_sink_net_key(&s->opt, &o->addr, net, &net_len, eb);
 	if (rc == SW_OK)
 		rc = begin(s, eb);
 	if (rc != SW_OK)
@@ -542,6 +547,8 @@ static int put_observation(struct sw_sink *sink, const struct sw_observation *o,
 	b |= bind_text_opt(st, 8, o->client, SW_SINK_CLIENT_MAX);
 	b |= bind_text_opt(st, 9, o->country[0] != '\0' ? o->country : NULL, 2);
 	b |= o->asn != 0 ? sqlite3_bind_int64(st, 10, o->asn) : sqlite3_bind_null(st, 10);
+	b |= net_len ? sqlite3_bind_blob(st, 11, net, (int)net_len, SQLITE_STATIC)
+	             : sqlite3_bind_null(st, 11);
 	if (b != SQLITE_OK)
 		return bind_failed(s, st, "insert observation", eb);
 	rc = step(s, st, "insert observation", NULL, NULL, eb);
@@ -549,8 +556,8 @@ static int put_observation(struct sw_sink *sink, const struct sw_observation *o,
 		return rc;
 	s->last_obs_rowid = sqlite3_last_insert_rowid(s->db);
 	s->unfolded++;
-	if (!s->agg_stale && sw_peer_agg_add(&s->agg, o->infohash, key, key_len, o->ts_ms, o->tier,
-	                                     o->country, o->asn) != SW_OK) {
+	if (!s->agg_stale && sw_peer_agg_add_net(&s->agg, o->infohash, key, key_len, net, net_len,
+	                                         o->ts_ms, o->tier, o->country, o->asn) != SW_OK) {
 		/* Out of memory: the row is safe in the file; fold it by SQL. */
 		s->agg_stale = true;
 		sw_peer_agg_reset(&s->agg);

@@ -30,6 +30,10 @@
  *      start (BEP 5 clients keep theirs too, so a restart need not go back
  *      to the bootstrap routers).  Node addresses are kept raw even in
  *      pseudonym mode: they must be contacted again.
+ *   4  net: an IPv6 address's /64 network (its key, transformed like
+ *      addr), on observations and both peer tables, so that IPv6 can be
+ *      counted per /64 as well as per address; NULL for IPv4 (an IPv4
+ *      address is its own network) and for rows written before version 4.
  *
  * Integers stored for sources and tiers are the enum values of
  * core/types.h; the static asserts in sqlite.c pin them.
@@ -153,6 +157,10 @@ static const char *const migrations[SW_STORE_SQLITE_SCHEMA_VERSION] = {
 	"  id BLOB NOT NULL,\n"
 	"  saved INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (addr, port)) WITHOUT ROWID;\n",
+	/* 3 -> 4 */
+	"ALTER TABLE observations ADD COLUMN net BLOB;\n"
+	"ALTER TABLE swarm_peers ADD COLUMN net BLOB;\n"
+	"ALTER TABLE peers ADD COLUMN net BLOB;\n",
 };
 /* clang-format on */
 

@@ -22,6 +22,7 @@
 #include "core/hash.h"
 #include "store/pseudonym.h"
 #include "store/sink.h"
+#include "store/query.h"
 #include "store/sqlite.h"
 
 static char dir[] = "/tmp/test_privacy.XXXXXX";
@@ -220,6 +221,76 @@ static void test_dht_nodes_saved(void **state)
 	sw_sink_close(s, NULL);
 }
 
+/* IPv6 counted per address and per /64, pseudonyms on or off. */
+static void ipv6_nets(bool pseudonyms)
+{
+	char path[256];
+	struct sw_pseudonym p;
+	struct sw_store_options so;
+	struct sw_sink *s = NULL;
+	struct sw_query *q = NULL;
+	struct sw_errbuf eb = {{0}};
+	struct sw_title t = {"Annie", 2014, NULL, 0};
+	struct sw_query_window win = {INT64_MAX, SW_QUERY_NO_SINCE};
+	uint8_t ih[20];
+	int64_t id = 0, ips[3], nets[3];
+	/* three hosts of 2001:db8:1:2::/64, one of 2001:db8:1:3::/64, one IPv4, one v4-mapped */
+	static const uint8_t v6[4][16] = {
+	    {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, [15] = 1},
+	    {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, [8] = 0xab, [15] = 2},
+	    {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, [14] = 1, [15] = 3},
+	    {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 3, [15] = 1},
+	};
+	static const uint8_t mapped[16] = {[10] = 0xff, [11] = 0xff, 192, 0, 2, 7};
+	uint8_t v4[4] = {198, 51, 100, 1};
+
+	snprintf(path, sizeof(path), "%s/v6-%d.db", dir, pseudonyms);
+	memset(&p, 0, sizeof(p));
+	memset(p.secret, 9, 32);
+	sw_pseudonym_prepare(&p);
+	memset(&so, 0, sizeof(so));
+	if (pseudonyms) {
+		so.addr_transform = sw_pseudonym_transform;
+		so.addr_transform_ctx = &p;
+	}
+	memset(ih, 0xcd, 20);
+	assert_int_equal(sw_store_sqlite_open(path, &so, &s, &eb), SW_OK);
+	assert_int_equal(sw_sink_put_title(s, &t, &id, &eb), SW_OK);
+	assert_int_equal(sw_sink_link_torrent_title(s, ih, id, &eb), SW_OK);
+	for (int i = 0; i < 6; i++) {
+		struct sw_observation o;
+
+		memset(&o, 0, sizeof(o));
+		o.ts_ms = 1000 + i;
+		memcpy(o.infohash, ih, 20);
+		if (i < 4)
+			sw_addr_init_v6(&o.addr, v6[i], 6881);
+		else if (i == 4)
+			sw_addr_init_v4(&o.addr, v4, 6881);
+		else
+			sw_addr_init_v6(&o.addr, mapped, 6881);
+		o.source = SW_SOURCE_TRACKER;
+		o.tier = i == 0 || i == 2 ? SW_TIER_VERIFIED : SW_TIER_SEEN;
+		assert_int_equal(sw_sink_put_observation(s, &o, &eb), SW_OK);
+	}
+	assert_int_equal(sw_sink_close(s, &eb), SW_OK);
+	assert_int_equal(sw_query_open(path, &q, &eb), SW_OK);
+	assert_int_equal(sw_query_title_unique(q, id, &win, ips, &eb), SW_OK);
+	assert_int_equal(sw_query_title_unique_nets(q, id, &win, nets, &eb), SW_OK);
+	sw_query_close(q);
+	assert_int_equal(ips[0], 6);  /* every address */
+	assert_int_equal(nets[0], 4); /* two /64s, the IPv4 and the v4-mapped address */
+	assert_int_equal(ips[2], 2);
+	assert_int_equal(nets[2], 1); /* both verified hosts share a /64 */
+}
+
+static void test_ipv6_per_64(void **state)
+{
+	(void)state;
+	ipv6_nets(false);
+	ipv6_nets(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_secret_file),
 		cmocka_unit_test(test_no_raw_address_and_retention),
 		cmocka_unit_test(test_dht_nodes_saved),
+		cmocka_unit_test(test_ipv6_per_64),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

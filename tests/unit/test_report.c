@@ -240,26 +240,26 @@ static void expect(struct ctx *c, enum sw_report_format fmt, const char *const *
 
 #define FURY_CUT                                                                                   \
 	"{\"title\":\"Fury\",\"year\":2014,\"torrents\":3,"                                        \
-	"\"unique_ips\":{\"seen\":7,\"connectable\":2,\"verified\":1},"                            \
+	"\"unique_ips\":{\"seen\":7,\"connectable\":2,\"verified\":1},\"unique_networks\":{\"seen\":7,\"connectable\":2,\"verified\":1},"                            \
 	"\"countries\":[{\"country\":\"US\",\"seen\":4,\"verified\":1},"                           \
 	"{\"country\":\"GB\",\"seen\":2,\"verified\":0},{\"country\":\"CA\",\"seen\":1,"           \
 	"\"verified\":0}]"
 #define ANNIE_CUT                                                                                  \
 	"{\"title\":\"Annie\",\"year\":2014,\"torrents\":1,"                                       \
-	"\"unique_ips\":{\"seen\":3,\"connectable\":1,\"verified\":1},"                            \
+	"\"unique_ips\":{\"seen\":3,\"connectable\":1,\"verified\":1},\"unique_networks\":{\"seen\":3,\"connectable\":1,\"verified\":1},"                            \
 	"\"countries\":[{\"country\":\"DE\",\"seen\":3,\"verified\":1}]"
 #define ALICE                                                                                      \
 	"{\"title\":\"Still Alice\",\"year\":2014,\"torrents\":0,"                                 \
-	"\"unique_ips\":{\"seen\":0,\"connectable\":0,\"verified\":0},\"countries\":[]"
+	"\"unique_ips\":{\"seen\":0,\"connectable\":0,\"verified\":0},\"unique_networks\":{\"seen\":0,\"connectable\":0,\"verified\":0},\"countries\":[]"
 #define FURY_END                                                                                   \
 	"{\"title\":\"Fury\",\"year\":2014,\"torrents\":3,"                                        \
-	"\"unique_ips\":{\"seen\":10,\"connectable\":3,\"verified\":2},"                           \
+	"\"unique_ips\":{\"seen\":10,\"connectable\":3,\"verified\":2},\"unique_networks\":{\"seen\":10,\"connectable\":3,\"verified\":2},"                           \
 	"\"countries\":[{\"country\":\"US\",\"seen\":7,\"verified\":2},"                           \
 	"{\"country\":\"GB\",\"seen\":2,\"verified\":0},{\"country\":\"CA\",\"seen\":1,"           \
 	"\"verified\":0}]"
 #define ANNIE_END                                                                                  \
 	"{\"title\":\"Annie\",\"year\":2014,\"torrents\":1,"                                       \
-	"\"unique_ips\":{\"seen\":5,\"connectable\":3,\"verified\":3},"                            \
+	"\"unique_ips\":{\"seen\":5,\"connectable\":3,\"verified\":3},\"unique_networks\":{\"seen\":5,\"connectable\":3,\"verified\":3},"                            \
 	"\"countries\":[{\"country\":\"DE\",\"seen\":3,\"verified\":3},"                           \
 	"{\"country\":\"FR\",\"seen\":1,\"verified\":0},{\"country\":\"ZZ\",\"seen\":1,"           \
 	"\"verified\":0}]"
@@ -299,11 +299,11 @@ static void test_json_since(void **state)
 	expect(*state, SW_REPORT_JSON, kv,
 	       "{\"as_of\":\"2014-12-03T00:00:00Z\",\"since\":\"2014-12-02T00:00:00Z\",\"titles\":["
 	       "{\"title\":\"Fury\",\"year\":2014,\"torrents\":3,"
-	       "\"unique_ips\":{\"seen\":6,\"connectable\":2,\"verified\":1},"
+	       "\"unique_ips\":{\"seen\":6,\"connectable\":2,\"verified\":1},\"unique_networks\":{\"seen\":6,\"connectable\":2,\"verified\":1},"
 	       "\"countries\":[{\"country\":\"US\",\"seen\":5,\"verified\":1},"
 	       "{\"country\":\"GB\",\"seen\":1,\"verified\":0}]},"
 	       "{\"title\":\"Annie\",\"year\":2014,\"torrents\":1,"
-	       "\"unique_ips\":{\"seen\":4,\"connectable\":2,\"verified\":2},"
+	       "\"unique_ips\":{\"seen\":4,\"connectable\":2,\"verified\":2},\"unique_networks\":{\"seen\":4,\"connectable\":2,\"verified\":2},"
 	       "\"countries\":[{\"country\":\"DE\",\"seen\":2,\"verified\":2},"
 	       "{\"country\":\"FR\",\"seen\":1,\"verified\":0},"
 	       "{\"country\":\"ZZ\",\"seen\":1,\"verified\":0}]}," ALICE "}]}\n");
