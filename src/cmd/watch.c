@@ -1008,6 +1008,11 @@ static void reload(struct watchd *w)
 		sw_watchlist_free(wl);
 		return;
 	}
+	/* New titles may match items seen before: let the feeds' items be judged again. */
+	if (w->seen != NULL) {
+		memset(w->seen, 0, SEEN_MAX * sizeof(*w->seen));
+		w->nseen = 0;
+	}
 	setup_feeds(w);
 	add_known(w);
 	sw_info("reloaded %s: %zu titles, %zu feeds", w->o.watchlist, w->wl->n_titles,
