@@ -500,6 +500,55 @@ static void test_live_three_nodes_ipv6(void **state)
 	live_three_nodes(AF_INET6);
 }
 
+/* BEP 43: a read-only node asks (with ro=1), is not put in others' tables, answers nothing. */
+static void test_read_only(void **state)
+{
+	struct sw_loop loop;
+	struct sw_udp *u[2];
+	struct sw_dht *d[2];
+	struct sw_errbuf eb = {{0}};
+	struct timeval tv = {2, 0};
+	struct event *deadline;
+	char boot[64];
+	const char *bp = boot;
+	uint8_t ih[20];
+
+	(void)state;
+	memset(ih, 0x77, sizeof(ih));
+	assert_int_equal(sw_loop_init(&loop, &eb), SW_OK);
+	for (int i = 0; i < 2; i++) {
+		struct sw_addr a;
+		struct sw_dht_opts o;
+
+		v4(&a, 0x00fe15u + (unsigned)i, 0); /* 127.0.254.21, .22 */
+		assert_int_equal(sw_udp_open(&loop, &a, &u[i], &eb), SW_OK);
+		memset(&o, 0, sizeof(o));
+		o.loop = &loop;
+		o.udp4 = u[i];
+		o.allow_private = true;
+		o.read_only = i == 1;
+		assert_int_equal(sw_dht_new(&o, &d[i], &eb), SW_OK);
+	}
+	sw_addr_str(sw_udp_local(u[0]), boot, sizeof(boot));
+	assert_int_equal(sw_dht_bootstrap(d[1], &bp, 1, &eb), SW_OK);
+	assert_int_equal(sw_dht_watch(d[1], ih), SW_OK);
+	sw_dht_add_node(d[0], sw_udp_local(u[1])); /* the other asks it: a ping */
+	deadline = evtimer_new(loop.base, on_deadline, &loop);
+	evtimer_add(deadline, &tv);
+	sw_loop_run(&loop);
+	event_free(deadline);
+	assert_true(sw_dht_stats(d[1])->tx_queries >= 2);   /* it asked */
+	assert_int_equal(sw_dht_table_size(d[1]), 1);       /* and learned the other */
+	assert_true(sw_dht_stats(d[1])->rx_queries >= 1);   /* it was asked */
+	assert_int_equal(sw_dht_stats(d[1])->tx_replies, 0); /* and answered nothing */
+	assert_int_equal(sw_dht_table_size(d[0]), 0);       /* nobody keeps it */
+	for (int i = 0; i < 2; i++) {
+		sw_dht_free(d[i]);
+		sw_udp_close(u[i]);
+	}
+	sw_loop_deinit(&loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,7 +556,7 @@ int main(void)
 		cmocka_unit_test(test_rt_bep42_preference), cmocka_unit_test(test_rt_closest),
 		cmocka_unit_test(test_rt_refresh_target), cmocka_unit_test(test_lookup_converges),
 		cmocka_unit_test(test_peerstore),        cmocka_unit_test(test_live_three_nodes),
-		cmocka_unit_test(test_live_three_nodes_ipv6),
+		cmocka_unit_test(test_live_three_nodes_ipv6), cmocka_unit_test(test_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
