@@ -16,6 +16,14 @@
 #      wrong transaction ids, a 10,000 packet/s flood, bad nodes6) hits our
 #      DHT port: still every peer found; the garbage dropped and counted;
 #      our node still answers a ping from another address; max RSS bounded.
+#   3. the watch daemon finds a title's torrent in the DHT: swarm 0 is named
+#      "Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8.avi" (a true release of Fury
+#      2014), swarm 1 "Annie.Hall.1977.720p.BluRay.x264.mkv" (a confuser of
+#      Annie 2014); `watch --crawl` with a watchlist of Fury and Annie (no
+#      torrent, no feed) crawls the DHT (BEP 51), fetches names (BEP 9),
+#      links the Fury release and only it, and counts its peers exactly.
+#
+# (One test bed for the three, to keep CI short.)
 #
 # Prints one line per check; exits 0 only if all passed.
 set -u
@@ -39,7 +47,8 @@ cleanup() {
 trap cleanup EXIT
 
 t0=$(date +%s)
-if ! $DTB up --dir "$D" --quiet >"$WORK/up.json" 2>"$WORK/up.err"; then
+if ! $DTB up --dir "$D" --quiet --swarm-name "Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8.avi" \
+	--swarm-name "Annie.Hall.1977.720p.BluRay.x264.mkv" >"$WORK/up.json" 2>"$WORK/up.err"; then
 	echo "FAIL dht testbed up"; tail -20 "$WORK/up.err"; exit 1
 fi
 echo "dht testbed up in $(($(date +%s) - t0)) s: $(cat "$WORK/up.json")"
@@ -47,7 +56,9 @@ read -r SLOT BOOT <<<"$($PY -c 'import json,sys; t=json.load(open(sys.argv[1]));
 magnet() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["swarms"][int(sys.argv[2])]["magnet"])' "$D/truth.json" "$1"; }
 
 # --- 1. swarm 0, next to the liar ------------------------------------------------
+# (--no-dht-announce: this run must not leave itself in the swarm for part 3)
 "$SW" count "$(magnet 0)" --no-trackers --dht-bootstrap "$BOOT" --allow-private --for 45s \
+	--no-dht-announce \
 	--listen "127.$SLOT.0.10:0" --db "$WORK/c0.db" --json >"$WORK/c0.json" 2>"$WORK/c0.err"
 check "count swarm 0 exits 0" "$([ $? = 0 ] && echo 1)" "$(tail -3 "$WORK/c0.err")"
 $PY - "$D/truth.json" "$WORK/c0.json" 0 <<'EOF' >"$WORK/c0.checks"
@@ -88,7 +99,7 @@ check "--db: 24 addresses in swarm_peers" "$([ "${n:-0}" = 24 ] && echo 1)" "row
 
 # --- 2. swarm 1 under hostile input -------------------------------------------------
 DPORT=$($PY -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "127.$SLOT.0.11")
-/usr/bin/time -f "%M" -o "$WORK/c1.rss" "$SW" count "$(magnet 1)" --no-trackers \
+/usr/bin/time -f "%M" -o "$WORK/c1.rss" "$SW" count "$(magnet 1)" --no-trackers --no-dht-announce \
 	--dht-bootstrap "$BOOT" --allow-private --for 40s --listen "127.$SLOT.0.11:0" \
 	--dht-port "$DPORT" --json >"$WORK/c1.json" 2>"$WORK/c1.err" &
 cpid=$!
@@ -120,5 +131,46 @@ check "our node answered a ping from another address after the attack" "${alive:
 rss=$(tail -1 "$WORK/c1.rss")
 check "max RSS under attack ${rss} KB < 100 MB" "$([ "${rss:-999999}" -lt 102400 ] && echo 1)"
 
+
+# --- 3. watch --crawl ------------------------------------------------------------
+cat >"$WORK/w.ini" <<EOF
+[swarmwatch]
+database = w.db
+
+[title "Fury"]
+year = 2014
+
+[title "Annie"]
+year = 2014
+EOF
+"$SW" watch "$WORK/w.ini" --crawl 50 --for 75s --allow-private --dht-bootstrap "$BOOT" \
+	--listen "127.$SLOT.0.14:0" --json >"$WORK/w.json" 2>"$WORK/w.err"
+check "watch --crawl exits 0" "$([ $? = 0 ] && echo 1)" "$(tail -3 "$WORK/w.err")"
+grep "dht crawl:" "$WORK/w.err" | sed 's/^/    /'
+$PY - "$D/truth.json" "$WORK/w.json" "$WORK/w.db" <<'EOF' >"$WORK/checks"
+import json, sqlite3, sys
+t = json.load(open(sys.argv[1])); w = json.load(open(sys.argv[2]))
+db = sqlite3.connect(sys.argv[3])
+fury, annie_hall = t["swarms"][0], t["swarms"][1]
+def out(name, cond, detail=""):
+    print("%s\t%d\t%s" % (name, 1 if cond else 0, detail))
+linked = {bytes(ih).hex(): tid for ih, tid in
+          db.execute("SELECT infohash, title_id FROM torrents WHERE title_id IS NOT NULL")}
+titles = {i: n for i, n in db.execute("SELECT id, name FROM titles")}
+out("the crawl found >= 90%% of the stored infohashes (%d of %d)" % (
+    w["crawl_found"], len(t["stored_infohashes"])),
+    w["crawl_found"] >= 0.9 * len(t["stored_infohashes"]))
+out("the Fury release is linked to Fury", titles.get(linked.get(fury["infohash"])) == "Fury",
+    str(linked))
+out("Annie Hall (1977) is not linked", annie_hall["infohash"] not in linked)
+out("nothing else is linked", len(linked) == 1, str(linked))
+f = {x["title"]: x for x in w["titles"]}["Fury"]["unique_ips"]
+n, seeds = len(fury["peers"]), sum(1 for p in fury["peers"] if p["seed"])
+out("Fury: seen %d == %d, connectable %d == %d, verified %d == %d seeds" % (
+    f["seen"], n, f["connectable"], n, f["verified"], seeds),
+    f == {"seen": n, "connectable": n, "verified": seeds})
+EOF
+check "the checks ran" "$([ $? = 0 ] && [ "$(wc -l <"$WORK/checks")" = 5 ] && echo 1)"
+while IFS=$'\t' read -r name ok detail; do check "$name" "$ok" "$detail"; done <"$WORK/checks"
 echo "$fails failed"
 [ "$fails" = 0 ]

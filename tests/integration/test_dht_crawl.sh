@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 TESTBED=$ROOT/tests/testbed/dht_testbed.py
 . tests/integration/lib/testbed.sh
-CRAWL_FOR=${CRAWL_FOR:-120s}
+CRAWL_FOR=${CRAWL_FOR:-75s}
 
 [ -x "$SWARMWATCH" ] || { echo "FAIL no $SWARMWATCH (run make)"; exit 1; }
 W=$(mktemp -d /tmp/test_dht_crawl.XXXXXX)
