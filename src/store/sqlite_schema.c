@@ -34,6 +34,8 @@
  *      addr), on observations and both peer tables, so that IPv6 can be
  *      counted per /64 as well as per address; NULL for IPv4 (an IPv4
  *      address is its own network) and for rows written before version 4.
+ *      Two indexes for reports: IPv6 networks, and one covering the
+ *      country breakdown (1.5 M addresses: 0.3 s instead of 3 s).
  *
  * Integers stored for sources and tiers are the enum values of
  * core/types.h; the static asserts in sqlite.c pin them.
@@ -160,7 +162,11 @@ static const char *const migrations[SW_STORE_SQLITE_SCHEMA_VERSION] = {
 	/* 3 -> 4 */
 	"ALTER TABLE observations ADD COLUMN net BLOB;\n"
 	"ALTER TABLE swarm_peers ADD COLUMN net BLOB;\n"
-	"ALTER TABLE peers ADD COLUMN net BLOB;\n",
+	"ALTER TABLE peers ADD COLUMN net BLOB;\n"
+	"CREATE INDEX peers_title_net ON peers(title_id, net) WHERE net IS NOT NULL;\n"
+	/* covers the report's country breakdown: no pass over the whole table */
+	"CREATE INDEX peers_title_country\n"
+	"  ON peers(title_id, country, first_seen, first_connectable, first_verified, last_seen);\n",
 };
 /* clang-format on */
 
