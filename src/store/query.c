@@ -293,7 +293,7 @@ static const char *const group_sql[] = {
     [SW_QUERY_BY_COUNTRY] =
         "SELECT coalesce(nullif(country, ''), '" SW_QUERY_UNKNOWN_COUNTRY
         "') AS k, NULL, " TIER_COUNTS("") " FROM peers WHERE title_id = ?1 AND +first_seen <= ?2 "
-                                          "AND last_seen >= ?3 GROUP BY k",
+                                          "AND last_seen >= ?3 GROUP BY country",
     [SW_QUERY_BY_ASN] = "SELECT coalesce(asn, 0) AS k, NULL, " TIER_COUNTS(
         "") " FROM peers WHERE title_id = ?1 AND first_seen <= ?2 "
             "AND last_seen >= ?3 GROUP BY k",
