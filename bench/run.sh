@@ -141,7 +141,7 @@ echo "raw figures: $raw; summary: $summary"
 bash bench/run_tracker.sh || status=1 # tracker rates, count memory (docs/benchmarks.md)
 bash bench/run_peers.sh || status=1 # 10,000 peer connections, metadata (docs/benchmarks.md)
 bash bench/run_match.sh || status=1 # release names matched per second (docs/benchmarks.md)
-bash bench/run_hll.sh || status=1 # HyperLogLog vs Redis PFCOUNT (docs/benchmarks.md)
+bash bench/run_scale.sh || status=1 # Fury's scale into SQLite + report, then HyperLogLog vs Redis (docs/benchmarks.md)
 bash bench/run_dht.sh || status=1 # DHT node vs raw recvfrom, per core (docs/benchmarks.md)
 bash bench/run_geo.sh || status=1 # geo lookups per second (docs/benchmarks.md)
 exit $status
