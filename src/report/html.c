@@ -165,11 +165,15 @@ static void x_axis(struct sw_buf *out, const struct sw_report *r, const struct f
 	for (size_t i = 0; i <= r->n_buckets; i += every) {
 		double x = f->x0 + f->w * (double)i / (double)r->n_buckets;
 
+		/* The labels at the ends hang inwards, not past the chart's edge. */
+		const char *anchor = i == 0 ? " style=\"text-anchor:start\""
+		                     : x > f->x0 + f->w * 0.9 ? " style=\"text-anchor:end\"" : "";
+
 		time_label(r->series_start_ms + (int64_t)i * r->bucket_ms, span, label);
 		sw_buf_printf(out,
 		              "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" class=\"ax\"/>"
-		              "<text x=\"%.1f\" y=\"%.1f\" class=\"xl\">%s</text>",
-		              x, x, f->y0 + f->h, f->y0 + f->h + 5, x, f->y0 + f->h + 20, label);
+		              "<text x=\"%.1f\" y=\"%.1f\" class=\"xl\"%s>%s</text>",
+		              x, x, f->y0 + f->h, f->y0 + f->h + 5, x, f->y0 + f->h + 20, anchor, label);
 	}
 	sw_buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"xt\">time (UTC)</text>",
 	              f->x0 + f->w / 2, f->y0 + f->h + 38);
