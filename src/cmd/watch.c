@@ -77,9 +77,9 @@
 #define RERECORD_MS       (60 * 60 * 1000)
 #define RETENTION_EVERY_MS (60 * 60 * 1000)
 #define DHT_SAVE_MAX      1024
-#define CRAWL_ACTIVE      32      /* crawled infohashes fetching metadata at once */
+#define CRAWL_ACTIVE      64      /* crawled infohashes fetching metadata at once */
 #define CRAWL_QUEUE       100000  /* waiting to */
-#define CRAWL_TIMEOUT_MS  60000   /* to get a name, or the swarm is left */
+#define CRAWL_TIMEOUT_MS  30000   /* to get a name, or the swarm is left */
 
 enum { W_PENDING = 0, W_LINKED, W_REJECTED };
 
@@ -154,7 +154,7 @@ struct watchd {
 	uint64_t *seen; /* open-addressing set of item keys (0: empty) */
 	size_t nseen;
 	uint8_t (*crawlq)[SW_INFOHASH_LEN]; /* crawled infohashes waiting for a slot */
-	size_t ncrawlq, crawl_active;
+	size_t ncrawlq, crawlq_head, crawl_active; /* a FIFO: [head, n) wait */
 	uint64_t crawl_found, crawl_named;
 
 	struct event *tick, *flush, *sigint, *sigterm, *sighup;
@@ -1035,11 +1035,12 @@ static void crawl_tick(struct watchd *w, int64_t now)
 				w->crawl_active--;
 		}
 	}
-	while (w->crawl_active < CRAWL_ACTIVE && w->ncrawlq > 0) {
-		struct wswarm *s;
+	while (w->crawl_active < CRAWL_ACTIVE && w->crawlq_head < w->ncrawlq) {
+		struct wswarm *s = add_swarm(w, w->crawlq[w->crawlq_head++], NULL, 0, NULL, "dht",
+					     false, NULL);
 
-		w->ncrawlq--;
-		s = add_swarm(w, w->crawlq[w->ncrawlq], NULL, 0, NULL, "dht", false, NULL);
+		if (w->crawlq_head == w->ncrawlq)
+			w->crawlq_head = w->ncrawlq = 0; /* drained: start the buffer over */
 		if (s == NULL)
 			continue;
 		s->crawled = true;

@@ -143,7 +143,7 @@ year = 2014
 [title "Annie"]
 year = 2014
 EOF
-"$SW" watch "$WORK/w.ini" --crawl 50 --for 75s --allow-private --dht-bootstrap "$BOOT" \
+"$SW" watch "$WORK/w.ini" --crawl 50 --for 90s --allow-private --dht-bootstrap "$BOOT" \
 	--listen "127.$SLOT.0.14:0" --json >"$WORK/w.json" 2>"$WORK/w.err"
 check "watch --crawl exits 0" "$([ $? = 0 ] && echo 1)" "$(tail -3 "$WORK/w.err")"
 grep "dht crawl:" "$WORK/w.err" | sed 's/^/    /'
