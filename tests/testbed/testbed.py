@@ -778,7 +778,7 @@ def start_bt_tracker(run, ip, port, infohash, lifetime):
         with open(out) as f:
             line = f.readline()
         return json.loads(line) if line.endswith("\n") else None
-    info = wait_until(ready, 20, what="bittorrent-tracker to listen")
+    info = wait_until(ready, 60, what="bittorrent-tracker to listen")  # node is slow to start on a loaded machine
     return {"http": info["http"], "udp": info["udp"]}
 
 
