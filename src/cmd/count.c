@@ -534,18 +534,12 @@ static void on_metadata(void *ctx, struct sw_vswarm *sw, void *swarm_ctx, const 
 	struct count *c = ctx;
 	struct sw_metainfo *m = NULL;
 	struct sw_errbuf eb = {{0}};
-	struct sw_buf t;
 
 	(void)swarm_ctx;
-	/* The info dict alone is not a .torrent: wrap it as one to parse it. */
-	sw_buf_init(&t, len + 16);
-	if (sw_buf_puts(&t, "d4:info") || sw_buf_append(&t, info, len) || sw_buf_putc(&t, 'e') ||
-	    sw_metainfo_parse(t.data, t.len, &m, &eb) != SW_OK) {
+	if (sw_metainfo_parse_info(info, len, &m, &eb) != SW_OK) {
 		sw_warn("metadata verified but unreadable: %s", eb.msg);
-		sw_buf_deinit(&t);
 		return;
 	}
-	sw_buf_deinit(&t);
 	free(c->name);
 	c->name = strdup(m->name);
 	c->left = m->total_size;

@@ -544,20 +544,14 @@ static void on_metadata(void *ctx, struct sw_vswarm *sw, void *swarm_ctx, const 
 	struct sw_metainfo *m = NULL;
 	struct sw_errbuf eb = {{0}};
 	char hex[2 * SW_INFOHASH_LEN + 1];
-	struct sw_buf t;
 
 	if (e == NULL || e->name != NULL)
 		return;
 	sw_hex_encode(e->ih, SW_INFOHASH_LEN, hex);
-	/* The info dict alone is not a .torrent: wrap it as one to parse it. */
-	sw_buf_init(&t, len + 16);
-	if (sw_buf_puts(&t, "d4:info") || sw_buf_append(&t, info, len) || sw_buf_putc(&t, 'e') ||
-	    sw_metainfo_parse(t.data, t.len, &m, &eb) != SW_OK) {
+	if (sw_metainfo_parse_info(info, len, &m, &eb) != SW_OK) {
 		sw_warn("crawl: %s: metadata verified but unreadable: %s", hex, eb.msg);
-		sw_buf_deinit(&t);
 		return;
 	}
-	sw_buf_deinit(&t);
 	e->name = clean_name(m->name);
 	if (e->name == NULL) {
 		sw_metainfo_free(m);

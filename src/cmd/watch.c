@@ -530,16 +530,11 @@ static void on_metadata(void *ctx, struct sw_vswarm *sw, void *swarm_ctx, const 
 	struct wswarm *s = swarm_ctx;
 	struct sw_metainfo *m = NULL;
 	struct sw_errbuf eb = {{0}};
-	struct sw_buf t;
 
-	sw_buf_init(&t, len + 16);
-	if (sw_buf_puts(&t, "d4:info") || sw_buf_append(&t, info, len) || sw_buf_putc(&t, 'e') ||
-	    sw_metainfo_parse(t.data, t.len, &m, &eb) != SW_OK) {
+	if (sw_metainfo_parse_info(info, len, &m, &eb) != SW_OK) {
 		sw_warn("metadata verified but unreadable: %s", eb.msg);
-		sw_buf_deinit(&t);
 		return;
 	}
-	sw_buf_deinit(&t);
 	sw_info("metadata for \"%s\": %zu files, %" PRIu64 " pieces", m->name, m->num_files,
 		m->num_pieces);
 	sw_verifier_set_pieces(w->verifier, sw, (uint32_t)m->num_pieces);

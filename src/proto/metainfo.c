@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "proto/bencode.h"
@@ -901,4 +902,21 @@ void sw_metainfo_free(struct sw_metainfo *m)
 void sw_metainfo_swarm_id(const struct sw_metainfo *m, uint8_t out[SW_INFOHASH_LEN])
 {
 	memcpy(out, m->has_v1 ? m->infohash_v1 : m->infohash_v2, SW_INFOHASH_LEN);
+}
+
+int sw_metainfo_parse_info(const uint8_t *info, size_t len, struct sw_metainfo **out,
+                           struct sw_errbuf *eb)
+{
+	struct sw_buf t;
+	int rc;
+
+	*out = NULL;
+	sw_buf_init(&t, len + 16);
+	if (sw_buf_puts(&t, "d4:info") || sw_buf_append(&t, info, len) || sw_buf_putc(&t, 'e')) {
+		sw_buf_deinit(&t);
+		return sw_errbuf_set(eb, SW_E_NOMEM, "metadata: out of memory");
+	}
+	rc = sw_metainfo_parse(t.data, t.len, out, eb);
+	sw_buf_deinit(&t);
+	return rc;
 }

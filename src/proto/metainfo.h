@@ -127,6 +127,14 @@ struct sw_metainfo {
 int sw_metainfo_parse(const uint8_t *buf, size_t len, struct sw_metainfo **out,
                       struct sw_errbuf *eb);
 
+/*
+ * Parse a bare info dictionary (what BEP 9 metadata exchange delivers), as
+ * the .torrent `d4:info<info>e` would be parsed.  Same returns as
+ * sw_metainfo_parse(); SW_E_NOMEM also when the wrapper cannot be built.
+ */
+int sw_metainfo_parse_info(const uint8_t *info, size_t len, struct sw_metainfo **out,
+                           struct sw_errbuf *eb);
+
 /* Free m and everything it holds; NULL is fine. */
 void sw_metainfo_free(struct sw_metainfo *m);
 
