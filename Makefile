@@ -40,7 +40,7 @@ endif
 
 CFLAGS   ?=
 CFLAGS   += $(OPT) $(WARN) $(BASE_CFLAGS)
-LDLIBS   := $(PKG_LIBS) -lm
+LDLIBS   := $(PKG_LIBS) -lm -pthread
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/proto/*.c src/net/*.c src/dht/*.c \
               src/tracker/*.c src/peer/*.c src/watch/*.c src/count/*.c \

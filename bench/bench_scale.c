@@ -93,7 +93,9 @@ struct ctx {
 	uint64_t rows, geo_known;
 };
 
-static int write_obs(struct ctx *c, const struct sw_addr *a, enum sw_tier tier, int64_t ts)
+/* p: the peer set's entry, which keeps its geo lookup (daemon mode); NULL: look up. */
+static int write_obs(struct ctx *c, const struct sw_addr *a, struct sw_peer *p, enum sw_tier tier,
+		     int64_t ts)
 {
 	struct sw_observation o;
 	struct sw_errbuf eb = {{0}};
@@ -104,15 +106,24 @@ static int write_obs(struct ctx *c, const struct sw_addr *a, enum sw_tier tier, 
 	memcpy(o.infohash, c->ih, SW_INFOHASH_LEN);
 	o.source = SW_SOURCE_TRACKER;
 	o.tier = tier;
-	if (c->geo != NULL) {
+	if (c->geo != NULL && (p == NULL || !p->geo_done)) { /* as watch.c: once per peer */
 		struct sw_geo_info gi;
 
 		if (sw_geo_lookup(c->geo, a, &gi, NULL) == SW_OK && gi.country[0]) {
 			memcpy(o.country, gi.country, sizeof(o.country));
 			o.asn = gi.asn;
-			c->geo_known++;
 		}
+		if (p != NULL) {
+			memcpy(p->country, o.country, sizeof(p->country));
+			p->asn = o.asn;
+			p->geo_done = true;
+		}
+	} else if (p != NULL) {
+		memcpy(o.country, p->country, sizeof(o.country));
+		o.asn = p->asn;
 	}
+	if (o.country[0])
+		c->geo_known++;
 	if (sw_sink_put_observation(c->sink, &o, &eb) != SW_OK) {
 		fprintf(stderr, "bench_scale: %s\n", eb.msg);
 		return -1;
@@ -128,7 +139,7 @@ int main(int argc, char **argv)
 	bool every = false, raw = false;
 	uint32_t *ips, *start, *count, *bucket, k = 0;
 	uint8_t *nobs, *kind;
-	uint64_t *ev;
+	uint32_t *ev; /* sighting: address index * 8 + sighting number */
 	struct sw_pseudonym pn;
 	struct sw_store_options so;
 	struct ctx cx;
@@ -155,8 +166,9 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (db == NULL || distinct == 0 || distinct >= (1u << 24)) {
-		fprintf(stderr, "usage: bench_scale -d DISTINCT(<16M) -r REPEATS -o DB [-e] [-R] "
+	if (db == NULL || distinct == 0 || distinct >= (1u << 24) || repeats > 7 * distinct) {
+		fprintf(stderr, "usage: bench_scale -d DISTINCT(<16M) -r REPEATS(<=7*DISTINCT) -o DB "
+				"[-e] [-R] "
 				"[-f FOLD] [-c mmdb] [-a mmdb]\n");
 		return 2;
 	}
@@ -189,7 +201,7 @@ int main(int argc, char **argv)
 			nev++;
 		}
 	}
-	/* Counting sort of the sightings by minute: (index << 8 | sighting). */
+	/* Counting sort of the sightings by minute: index * 8 + sighting. */
 	ev = malloc(nev * sizeof(*ev));
 	if (ev == NULL)
 		return 1;
@@ -199,7 +211,7 @@ int main(int argc, char **argv)
 		for (unsigned j = 0; j < nobs[i]; j++) {
 			uint32_t m = start[i] + EVERY_MIN * j;
 
-			ev[bucket[m < SPAN_MIN ? m : SPAN_MIN]++] = (uint64_t)i << 8 | j;
+			ev[bucket[m < SPAN_MIN ? m : SPAN_MIN]++] = (uint32_t)(i * 8 + j);
 		}
 
 	memset(&pn, 0, sizeof(pn));
@@ -227,8 +239,8 @@ int main(int argc, char **argv)
 
 	t_start = now_s();
 	for (size_t e = 0; e < nev; e++) {
-		size_t i = (size_t)(ev[e] >> 8);
-		unsigned j = (unsigned)(ev[e] & 0xff);
+		size_t i = (size_t)(ev[e] / 8);
+		unsigned j = (unsigned)(ev[e] % 8);
 		int64_t ts = t0_ms + ((int64_t)start[i] + EVERY_MIN * (int64_t)j) * 60000;
 		enum sw_tier tier = SW_TIER_SEEN;
 		struct sw_addr a;
@@ -242,7 +254,7 @@ int main(int argc, char **argv)
 		sw_addr_init_v4(&a, b, 6881);
 		sw_hll_add_addr(hll, &a);
 		if (every) {
-			if (write_obs(&cx, &a, tier, ts) != 0)
+			if (write_obs(&cx, &a, NULL, tier, ts) != 0)
 				return 1;
 			continue;
 		}
@@ -256,7 +268,7 @@ int main(int argc, char **argv)
 			if (tier > p->tier)
 				sw_peerset_raise_tier(ps, p, tier);
 			if (news || ts - p->recorded >= RERECORD_MS) {
-				if (write_obs(&cx, &a, tier, ts) != 0)
+				if (write_obs(&cx, &a, p, tier, ts) != 0)
 					return 1;
 				p->recorded = ts;
 			}

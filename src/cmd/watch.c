@@ -201,14 +201,17 @@ static void record(struct watchd *w, struct wswarm *s, struct sw_peer *p,
 	obs.has_have = p->has_have;
 	obs.have = p->have;
 	obs.client = p->client[0] ? p->client : NULL;
-	if (w->geo != NULL) {
+	if (w->geo != NULL && !p->geo_done) { /* once per peer, not per sighting */
 		struct sw_geo_info gi;
 
 		if (sw_geo_lookup(w->geo, &p->addr, &gi, NULL) == SW_OK) {
-			memcpy(obs.country, gi.country, sizeof(obs.country));
-			obs.asn = gi.asn;
+			memcpy(p->country, gi.country, sizeof(p->country));
+			p->asn = gi.asn;
 		}
+		p->geo_done = true;
 	}
+	memcpy(obs.country, p->country, sizeof(obs.country));
+	obs.asn = p->asn;
 	if (sw_sink_put_observation(w->sink, &obs, &eb) != SW_OK) {
 		db_error(w, "observation", &eb);
 		return;

@@ -199,11 +199,20 @@ struct sw_peer *sw_peerset_add(struct sw_peerset *ps, const struct sw_addr *a,
 		ps->peer_tab.slots[slot] = (uint32_t)ps->npeers++;
 	}
 	p->last_seen = now;
-	p->sources |= (uint8_t)(1u << src);
-	ip = add_ip(ps, a, &new_ip);
-	if (ip != NULL && !(ip->sources & (1u << src))) {
-		ip->sources |= (uint8_t)(1u << src);
-		ps->ips_from[src]++;
+	/*
+	 * The peer's IP has every source its peers have: only a new source of
+	 * this peer (or a new peer) can change the IP's entry, so a repeat
+	 * sighting costs one probe, not two.
+	 */
+	if (!(p->sources & (1u << src))) {
+		ip = add_ip(ps, a, &new_ip);
+		if (ip != NULL) { /* else out of memory: try again next time */
+			p->sources |= (uint8_t)(1u << src);
+			if (!(ip->sources & (1u << src))) {
+				ip->sources |= (uint8_t)(1u << src);
+				ps->ips_from[src]++;
+			}
+		}
 	}
 	if (is_new_ip)
 		*is_new_ip = new_ip;

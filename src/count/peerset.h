@@ -31,6 +31,9 @@ struct sw_peer {
 	uint8_t sources;  /* bit (1 << enum sw_source) */
 	uint8_t tier;     /* enum sw_tier, best reached */
 	bool has_have;
+	bool geo_done;    /* caller's: country and asn looked up (once per peer) */
+	char country[3];  /* caller's: ISO 3166-1 alpha-2, "" unknown */
+	uint32_t asn;     /* caller's: 0 unknown */
 	double have;      /* fraction held, when has_have */
 	uint64_t trackers; /* bit i: tracker i of the caller's list named it */
 	int64_t first_seen, last_seen; /* caller's clock, ms */

@@ -85,6 +85,27 @@ static int query_i64(struct sw_query *q, const char *sql, const struct params *p
 	return rc;
 }
 
+/* The first n columns of sql's one row, each NULL as 0 (no row: all 0). */
+static int query_cols(struct sw_query *q, const char *sql, const struct params *p, int n,
+                      int64_t *out, struct sw_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(q, sql, p, &st, eb);
+
+	if (rc != SW_OK)
+		return rc;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		for (int i = 0; i < n; i++)
+			out[i] = sqlite3_column_int64(st, i);
+		break;
+	case SQLITE_DONE: memset(out, 0, (size_t)n * sizeof(*out)); break;
+	default: rc = dberr(q, "query", eb);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int sw_query_open(const char *path, struct sw_query **out, struct sw_errbuf *eb)
 {
 	const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
@@ -210,16 +231,19 @@ int sw_query_title_torrents(struct sw_query *q, int64_t title_id, int64_t *n_out
 	return query_i64(q, "SELECT count(*) FROM torrents WHERE title_id = ?1", &p, 0, n_out, eb);
 }
 
-/* Column names are fixed strings, never input: index by tier, then since. */
-static const char *const unique_sql[SW_QUERY_TIERS][2] = {
-    {"SELECT count(*) FROM peers WHERE title_id = ?1 AND first_seen <= ?2",
-     "SELECT count(*) FROM peers WHERE title_id = ?1 AND first_seen <= ?2 AND last_seen >= ?3"},
-    {"SELECT count(*) FROM peers WHERE title_id = ?1 AND first_connectable <= ?2",
-     "SELECT count(*) FROM peers WHERE title_id = ?1 AND first_connectable <= ?2 "
-     "AND last_seen >= ?3"},
-    {"SELECT count(*) FROM peers WHERE title_id = ?1 AND first_verified <= ?2",
-     "SELECT count(*) FROM peers WHERE title_id = ?1 AND first_verified <= ?2 "
-     "AND last_seen >= ?3"},
+/*
+ * Every tier in one pass over the title's range of the covering
+ * peers_title_seen (schema 5); [with_since].  A peer's first_seen is never
+ * after its first_connectable or first_verified, so the first_seen bound
+ * holds every peer a tier counts.
+ */
+static const char *const unique_sql[2] = {
+    "SELECT count(*), count(CASE WHEN first_connectable <= ?2 THEN 1 END), "
+    "count(CASE WHEN first_verified <= ?2 THEN 1 END) "
+    "FROM peers WHERE title_id = ?1 AND first_seen <= ?2",
+    "SELECT count(*), count(CASE WHEN first_connectable <= ?2 THEN 1 END), "
+    "count(CASE WHEN first_verified <= ?2 THEN 1 END) "
+    "FROM peers WHERE title_id = ?1 AND first_seen <= ?2 AND last_seen >= ?3",
 };
 
 int sw_query_title_unique(struct sw_query *q, int64_t title_id, const struct sw_query_window *w,
@@ -227,34 +251,25 @@ int sw_query_title_unique(struct sw_query *q, int64_t title_id, const struct sw_
 {
 	struct params p = {title_id, w->as_of_ms, w->since_ms, 0, 0};
 	int with_since = w->since_ms != SW_QUERY_NO_SINCE;
-	int rc = SW_OK;
 
-	for (int t = 0; t < SW_QUERY_TIERS && rc == SW_OK; t++)
-		rc = query_i64(q, unique_sql[t][with_since], &p, 0, &n_out[t], eb);
-	return rc;
+	_Static_assert(SW_QUERY_TIERS == 3, "unique_sql counts three tiers");
+	return query_cols(q, unique_sql[with_since], &p, SW_QUERY_TIERS, n_out, eb);
 }
 
 /*
  * Networks: an IPv4 address is its own, IPv6 addresses count per /64
  * (schema 4).  Only IPv6 rows carry a net, and they have their own partial
- * index, so: addresses, minus (IPv6 addresses - distinct IPv6 networks);
- * no DISTINCT over every address of a title.  (+first_*: by that index,
- * not by the tier's, which would fetch every row to test net.)
+ * index, so: addresses, minus (IPv6 addresses - distinct IPv6 networks) per
+ * tier, in one pass over that index; no DISTINCT over every address of a
+ * title.  (INDEXED BY: the planner would rather walk the whole title.)
  */
-static const char *const v6_sql[SW_QUERY_TIERS][2] = {
-    {"SELECT count(*) - count(DISTINCT net) FROM peers WHERE title_id = ?1 "
-     "AND net IS NOT NULL AND +first_seen <= ?2",
-     "SELECT count(*) - count(DISTINCT net) FROM peers WHERE title_id = ?1 "
-     "AND net IS NOT NULL AND +first_seen <= ?2 AND last_seen >= ?3"},
-    {"SELECT count(*) - count(DISTINCT net) FROM peers WHERE title_id = ?1 "
-     "AND net IS NOT NULL AND +first_connectable <= ?2",
-     "SELECT count(*) - count(DISTINCT net) FROM peers WHERE title_id = ?1 "
-     "AND net IS NOT NULL AND +first_connectable <= ?2 AND last_seen >= ?3"},
-    {"SELECT count(*) - count(DISTINCT net) FROM peers WHERE title_id = ?1 "
-     "AND net IS NOT NULL AND +first_verified <= ?2",
-     "SELECT count(*) - count(DISTINCT net) FROM peers WHERE title_id = ?1 "
-     "AND net IS NOT NULL AND +first_verified <= ?2 AND last_seen >= ?3"},
-};
+#define V6_SHARED(cond)                                                                            \
+	"count(CASE WHEN " cond " THEN 1 END) - count(DISTINCT CASE WHEN " cond " THEN net END)"
+#define V6_SQL                                                                                     \
+	"SELECT " V6_SHARED("1") ", " V6_SHARED("first_connectable <= ?2") ", " V6_SHARED(      \
+	    "first_verified <= ?2") " FROM peers INDEXED BY peers_title_net "                   \
+	                            "WHERE title_id = ?1 AND net IS NOT NULL AND first_seen <= ?2"
+static const char *const v6_sql[2] = {V6_SQL, V6_SQL " AND last_seen >= ?3"};
 
 int sw_query_title_unique_nets(struct sw_query *q, int64_t title_id,
                                const struct sw_query_window *w, int64_t n_out[SW_QUERY_TIERS],
@@ -262,16 +277,14 @@ int sw_query_title_unique_nets(struct sw_query *q, int64_t title_id,
 {
 	struct params p = {title_id, w->as_of_ms, w->since_ms, 0, 0};
 	int with_since = w->since_ms != SW_QUERY_NO_SINCE;
+	int64_t shared[SW_QUERY_TIERS]; /* IPv6 addresses beyond the first of their /64 */
 	int rc = sw_query_title_unique(q, title_id, w, n_out, eb);
 
-	if (q->version < 4) /* no net column yet: every address its own network */
+	if (rc != SW_OK || q->version < 4) /* no net yet: every address its own network */
 		return rc;
-	for (int t = 0; t < SW_QUERY_TIERS && rc == SW_OK; t++) {
-		int64_t shared = 0; /* IPv6 addresses beyond the first of their /64 */
-
-		rc = query_i64(q, v6_sql[t][with_since], &p, 0, &shared, eb);
-		n_out[t] -= shared;
-	}
+	rc = query_cols(q, v6_sql[with_since], &p, SW_QUERY_TIERS, shared, eb);
+	for (int t = 0; t < SW_QUERY_TIERS && rc == SW_OK; t++)
+		n_out[t] -= shared[t];
 	return rc;
 }
 
@@ -285,15 +298,12 @@ int sw_query_title_unique_nets(struct sw_query *q, int64_t title_id,
  */
 #define BUCKET_SQL(col, s, c, v)                                                                   \
 	"SELECT (" col " - ?5) / ?4 AS b, " s " AS s, " c " AS c, " v " AS v FROM peers "          \
-	"WHERE title_id = ?1 AND " col " <= ?2 AND " col " >= ?5 AND last_seen >= ?3"
+	"WHERE title_id = ?1 AND first_seen <= ?2 AND " col " <= ?2 AND " col " >= ?5 "          \
+	"AND last_seen >= ?3"
 
-/* (+first_seen: not by peers_title_first, which would fetch every row, but
- * by the covering peers_title_country, schema 4.) */
+/* (Countries are summed in C: country_breakdown().) */
 static const char *const group_sql[] = {
-    [SW_QUERY_BY_COUNTRY] =
-        "SELECT coalesce(nullif(country, ''), '" SW_QUERY_UNKNOWN_COUNTRY
-        "') AS k, NULL, " TIER_COUNTS("") " FROM peers WHERE title_id = ?1 AND +first_seen <= ?2 "
-                                          "AND last_seen >= ?3 GROUP BY country",
+    [SW_QUERY_BY_COUNTRY] = NULL,
     [SW_QUERY_BY_ASN] = "SELECT coalesce(asn, 0) AS k, NULL, " TIER_COUNTS(
         "") " FROM peers WHERE title_id = ?1 AND first_seen <= ?2 "
             "AND last_seen >= ?3 GROUP BY k",
@@ -341,6 +351,71 @@ static int take_row(sqlite3_stmt *st, enum sw_query_group by, struct sw_query_ro
 	return SW_OK;
 }
 
+/*
+ * Countries: one pass over the title's entries in the covering
+ * peers_title_seen (schema 5), summed here by country code.  A GROUP BY
+ * would sort every address first (1.5 million: a second).  Anything but
+ * two capital letters (NULL, "", a stray value) counts as unknown.
+ */
+#define N_CC (26 * 26 + 1) /* AA..ZZ, then unknown */
+
+static int country_breakdown(struct sw_query *q, const struct params *p,
+                             struct sw_query_row **out, size_t *n_out, struct sw_errbuf *eb)
+{
+	static const char sql[] = "SELECT country, first_connectable <= ?2, first_verified <= ?2 "
+	                          "FROM peers WHERE title_id = ?1 AND first_seen <= ?2 "
+	                          "AND last_seen >= ?3";
+	int64_t(*acc)[SW_QUERY_TIERS] = calloc(N_CC, sizeof(*acc));
+	struct sw_query_row *rows = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int rc, step = SQLITE_DONE;
+
+	if (acc == NULL)
+		return sw_errbuf_set(eb, SW_E_NOMEM, "store: out of memory");
+	rc = prepare(q, sql, p, &st, eb);
+	while (rc == SW_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *cc = sqlite3_column_text(st, 0);
+		size_t i = N_CC - 1;
+
+		if (cc != NULL && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' &&
+		    cc[2] == '\0')
+			i = (size_t)(cc[0] - 'A') * 26 + (size_t)(cc[1] - 'A');
+		if (i == 26 * 26 - 1) /* "ZZ" is how unknown is shown */
+			i = N_CC - 1;
+		acc[i][0]++;
+		acc[i][1] += sqlite3_column_int(st, 1);
+		acc[i][2] += sqlite3_column_int(st, 2);
+	}
+	if (rc == SW_OK && step != SQLITE_DONE)
+		rc = dberr(q, "breakdown", eb);
+	sqlite3_finalize(st);
+	for (size_t i = 0; rc == SW_OK && i < N_CC; i++)
+		n += acc[i][0] > 0;
+	if (rc == SW_OK && n > 0 && (rows = calloc(n, sizeof(*rows))) == NULL)
+		rc = sw_errbuf_set(eb, SW_E_NOMEM, "store: out of memory");
+	n = 0;
+	for (size_t i = 0; rc == SW_OK && i < N_CC; i++) {
+		if (acc[i][0] == 0)
+			continue;
+		if (i == N_CC - 1)
+			snprintf(rows[n].key, sizeof(rows[n].key), "%s", SW_QUERY_UNKNOWN_COUNTRY);
+		else
+			snprintf(rows[n].key, sizeof(rows[n].key), "%c%c", (char)('A' + i / 26),
+			         (char)('A' + i % 26));
+		memcpy(rows[n].n, acc[i], sizeof(rows[n].n));
+		n++;
+	}
+	free(acc);
+	if (rc != SW_OK) {
+		free(rows);
+		return rc;
+	}
+	*out = rows;
+	*n_out = n;
+	return SW_OK;
+}
+
 int sw_query_breakdown(struct sw_query *q, int64_t title_id, enum sw_query_group by,
                        const struct sw_query_window *w, struct sw_query_row **out, size_t *n_out,
                        struct sw_errbuf *eb)
@@ -353,6 +428,8 @@ int sw_query_breakdown(struct sw_query *q, int64_t title_id, enum sw_query_group
 
 	if ((unsigned)by > SW_QUERY_BY_TORRENT)
 		return sw_errbuf_set(eb, SW_E_INVALID, "store: unknown breakdown %d", (int)by);
+	if (by == SW_QUERY_BY_COUNTRY)
+		return country_breakdown(q, &p, out, n_out, eb);
 	rc = prepare(q, group_sql[by], &p, &st, eb);
 	while (rc == SW_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {

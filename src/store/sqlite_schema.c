@@ -167,6 +167,13 @@ static const char *const migrations[SW_STORE_SQLITE_SCHEMA_VERSION] = {
 	/* covers the report's country breakdown: no pass over the whole table */
 	"CREATE INDEX peers_title_country\n"
 	"  ON peers(title_id, country, first_seen, first_connectable, first_verified, last_seen);\n",
+	/* 4 -> 5 */
+	"DROP INDEX peers_title_first;\n"
+	"DROP INDEX peers_title_connectable;\n"
+	"DROP INDEX peers_title_verified;\n"
+	"DROP INDEX peers_title_country;\n"
+	"CREATE INDEX peers_title_seen\n"
+	"  ON peers(title_id, first_seen, country, first_connectable, first_verified, last_seen);\n",
 };
 /* clang-format on */
 

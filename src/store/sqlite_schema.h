@@ -12,7 +12,7 @@
 #include "core/error.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define SW_STORE_SQLITE_SCHEMA_VERSION 4
+#define SW_STORE_SQLITE_SCHEMA_VERSION 5
 
 /* PRAGMA application_id of a swarmwatch store: "SWRM". */
 #define SW_STORE_SQLITE_APP_ID 0x5357524D
