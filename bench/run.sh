@@ -30,7 +30,7 @@ mkdir -p "$out" "$bin"
 # --- build ---------------------------------------------------------------
 # Both sides at -O2, like build/rel/libswarmwatch.a itself.
 make --no-print-directory build/rel/libswarmwatch.a >/dev/null
-read -ra sw_libs <<<"$(pkg-config --libs libcrypto sqlite3 2>/dev/null) -lm"
+read -ra sw_libs <<<"$(pkg-config --libs libcrypto sqlite3 2>/dev/null) -lm -pthread"
 read -ra lt_cflags <<<"$(pkg-config --cflags libtorrent-rasterbar)"
 read -ra lt_libs <<<"$(pkg-config --libs libtorrent-rasterbar)"
 cflags=(-O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc -Ibench -Wall -Wextra)

@@ -50,7 +50,7 @@ fi
 
 # --- build -------------------------------------------------------------------
 make --no-print-directory swarmwatch build/rel/libswarmwatch.a >/dev/null
-read -ra libs <<<"$(pkg-config --libs libevent libcurl libcrypto sqlite3) -lm"
+read -ra libs <<<"$(pkg-config --libs libevent libcurl libcrypto sqlite3) -lm -pthread"
 warn=(-Wall -Wextra -Wshadow -Wconversion)
 "$CC" -O2 -g -std=c11 -D_GNU_SOURCE "${warn[@]}" -o "$bin/peerfarm" bench/peerfarm.c
 "$CC" -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_GNU_SOURCE -Isrc -Ibench \

@@ -26,7 +26,7 @@ out=bench/out
 bin=build/bench
 mkdir -p "$out" "$bin"
 make --no-print-directory build/rel/libswarmwatch.a swarmwatch >/dev/null
-read -ra libs <<<"$(pkg-config --libs libcrypto sqlite3 libevent libcurl inih expat libmaxminddb) -lm"
+read -ra libs <<<"$(pkg-config --libs libcrypto sqlite3 libevent libcurl inih expat libmaxminddb) -lm -pthread"
 "${CC:-cc}" -O2 -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc -Wall -Wextra \
 	-o "$bin/bench_scale" bench/bench_scale.c build/rel/libswarmwatch.a "${libs[@]}"
 

@@ -36,6 +36,11 @@
  *      address is its own network) and for rows written before version 4.
  *      Two indexes for reports: IPv6 networks, and one covering the
  *      country breakdown (1.5 M addresses: 0.3 s instead of 3 s).
+ *   5  peers keeps one covering index, peers_title_seen (title_id,
+ *      first_seen, country, first_connectable, first_verified, last_seen),
+ *      instead of the per-tier ones and the country one: every tier count
+ *      is a range scan of it (first_seen is never after a tier's first
+ *      time), and each index cost the writer as much as the table.
  *
  * Integers stored for sources and tiers are the enum values of
  * core/types.h; the static asserts in sqlite.c pin them.
