@@ -1144,6 +1144,85 @@ static void retain(struct watchd *w, int64_t now)
 			deleted, w->wl->retention_ms / 86400000);
 }
 
+/*
+ * Our counters into the store (daemon_stats), for `serve`'s /metrics: the
+ * store is all serve can see of a daemon.  Written after each flush.
+ */
+#define MAX_STATS 40
+
+static void put_stats(struct watchd *w)
+{
+	struct sw_store_stat st[MAX_STATS];
+	struct sw_errbuf eb = {{0}};
+	uint64_t ann = 0, scr = 0, rep = 0, tmo = 0, herr = 0, drop = 0, polls = 0, ferr = 0;
+	size_t state[3] = {0, 0, 0}, ips[3] = {0, 0, 0}, n = 0;
+	const struct sw_dht_stats *d = w->dht != NULL ? sw_dht_stats(w->dht) : NULL;
+	const struct sw_verifier_stats *v = w->verifier != NULL ? sw_verifier_stats(w->verifier)
+								: NULL;
+
+	for (size_t i = 0; i < w->nsw; i++) {
+		const struct wswarm *s = w->sw[i];
+
+		state[s->state]++;
+		for (int t = 0; t < 3; t++)
+			ips[t] += sw_peerset_unique_ips(s->peers, (enum sw_tier)t);
+		for (size_t k = 0; k < s->ntrk; k++) {
+			const struct sw_tracker *t = s->trk[k];
+
+			ann += t->stats.announces;
+			scr += t->stats.scrapes;
+			rep += t->stats.replies;
+			tmo += t->stats.timeouts;
+			herr += t->stats.http_errors;
+			drop += t->stats.drop_short + t->stats.drop_txid + t->stats.drop_action +
+				t->stats.drop_source;
+		}
+	}
+	for (size_t i = 0; i < w->nfeeds; i++) {
+		polls += w->feeds[i].polls;
+		ferr += w->feeds[i].errors;
+	}
+#define STAT(nm, lb, val) st[n++] = (struct sw_store_stat){"swarmwatch_daemon_" nm, lb, (int64_t)(val)}
+	STAT("uptime_seconds", "", (sw_time_mono_ms() - w->started) / 1000);
+	STAT("swarms", "state=watched", w->nsw);
+	STAT("swarms", "state=linked", state[W_LINKED]);
+	STAT("swarms", "state=pending", state[W_PENDING]);
+	STAT("swarms", "state=rejected", state[W_REJECTED]);
+	STAT("peers", "tier=seen", ips[0]);
+	STAT("peers", "tier=connectable", ips[1]);
+	STAT("peers", "tier=verified", ips[2]);
+	STAT("messages_total", "kind=observations_written", w->observations);
+	STAT("messages_total", "kind=tracker_announces", ann);
+	STAT("messages_total", "kind=tracker_scrapes", scr);
+	STAT("messages_total", "kind=tracker_replies", rep);
+	STAT("messages_total", "kind=feed_polls", polls);
+	STAT("errors_total", "kind=store", w->db_errors);
+	STAT("errors_total", "kind=tracker_timeouts", tmo);
+	STAT("errors_total", "kind=tracker_http", herr);
+	STAT("errors_total", "kind=tracker_dropped", drop);
+	STAT("errors_total", "kind=feed", ferr);
+	if (d != NULL) {
+		STAT("messages_total", "kind=dht_received", d->rx);
+		STAT("messages_total", "kind=dht_sent", d->tx);
+		STAT("errors_total", "kind=dht_malformed", d->dropped_parse);
+		STAT("errors_total", "kind=dht_unmatched", d->dropped_tid + d->dropped_source);
+		STAT("errors_total", "kind=dht_rate_limited", d->dropped_ratelimit);
+		STAT("errors_total", "kind=dht_timeouts", d->timeouts);
+		STAT("errors_total", "kind=dht_liars", d->liars);
+	}
+	if (v != NULL) {
+		STAT("messages_total", "kind=peer_connects", v->connects);
+		STAT("messages_total", "kind=peer_handshakes", v->handshakes);
+		STAT("messages_total", "kind=peer_incoming", v->incoming);
+		STAT("errors_total", "kind=peer_connect_failures", v->connect_failures);
+		STAT("errors_total", "kind=peer_protocol", v->protocol_errors);
+		STAT("errors_total", "kind=peer_metadata", v->metadata_failures);
+	}
+#undef STAT
+	if (sw_store_sqlite_put_stats(w->sink, st, n, sw_time_wall_ms(), &eb) != SW_OK)
+		db_error(w, "daemon stats", &eb);
+}
+
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct watchd *w = arg;
@@ -1155,6 +1234,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	write_scrapes(w, false);
 	if (sw_sink_flush(w->sink, &eb) != SW_OK)
 		db_error(w, "flush", &eb);
+	put_stats(w);
 	if (now >= w->next_retention)
 		retain(w, now);
 }
@@ -1707,6 +1787,7 @@ int sw_cmd_watch(int argc, char **argv)
 		db_error(w, "last flush", &eb);
 		status = SW_EXIT_FAILURE;
 	}
+	put_stats(w);
 	sw_info("stopped: %zu swarms, %" PRIu64 " linked, %" PRIu64 " rejected, %" PRIu64
 		" observations",
 		w->nsw, w->linked, w->rejected, w->observations);

@@ -12,6 +12,7 @@
 #include "report/metrics.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,6 +99,74 @@ static void extras(struct sw_buf *out, const struct sw_metric_family *f, size_t 
 	}
 }
 
+/*
+ * The writing daemon's counters (daemon_stats, schema 5).  Rows come
+ * ordered by name, so a family's samples are together.  A name must be a
+ * metric name and labels "" or one "key=value" (the value escaped here);
+ * anything else in the file is skipped, never printed raw.
+ */
+static const struct {
+	const char *name, *help;
+} daemon_help[] = {
+    {"swarmwatch_daemon_errors_total", "Errors the writing daemon met, by kind."},
+    {"swarmwatch_daemon_messages_total", "Messages the writing daemon exchanged, by kind."},
+    {"swarmwatch_daemon_peers", "Unique addresses the writing daemon holds in memory, by tier."},
+    {"swarmwatch_daemon_swarms", "Swarms the writing daemon watches, by state."},
+    {"swarmwatch_daemon_uptime_seconds", "How long the writing daemon has been running."},
+};
+
+struct daemon_out {
+	struct sw_buf *out;
+	char last[128];
+	int64_t updated_ms;
+};
+
+static bool metric_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n >= 128)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+		      (i > 0 && c >= '0' && c <= '9')))
+			return false;
+	}
+	return true;
+}
+
+static void daemon_stat(void *ctx, const char *name, const char *labels, int64_t value,
+                        int64_t updated_ms)
+{
+	struct daemon_out *d = ctx;
+	const char *eq = strchr(labels, '=');
+	size_t len = strlen(name);
+
+	if (strncmp(name, "swarmwatch_daemon_", 18) != 0 || !metric_name_ok(name, len) ||
+	    (labels[0] && (eq == NULL || !metric_name_ok(labels, (size_t)(eq - labels)))))
+		return; /* only the daemon's own families, never one of ours twice */
+	if (strcmp(d->last, name) != 0) {
+		const char *help = "Reported by the writing daemon.";
+
+		for (size_t i = 0; i < sizeof(daemon_help) / sizeof(daemon_help[0]); i++)
+			if (strcmp(daemon_help[i].name, name) == 0)
+				help = daemon_help[i].help;
+		family(d->out, name,
+		       len > 6 && strcmp(name + len - 6, "_total") == 0 ? "counter" : "gauge", help);
+		memcpy(d->last, name, len + 1);
+	}
+	sw_buf_puts(d->out, name);
+	if (labels[0]) {
+		sw_buf_putc(d->out, '{');
+		sw_buf_printf(d->out, "%.*s=\"", (int)(eq - labels), labels);
+		label_value(d->out, eq + 1);
+		sw_buf_puts(d->out, "\"}");
+	}
+	sw_buf_printf(d->out, " %" PRId64 "\n", value);
+	if (updated_ms > d->updated_ms)
+		d->updated_ms = updated_ms;
+}
+
 int sw_report_metrics(struct sw_query *q, int64_t now_ms, const struct sw_metric_family *extra,
                       size_t n_extra, struct sw_buf *out, struct sw_errbuf *eb)
 {
@@ -113,6 +182,17 @@ int sw_report_metrics(struct sw_query *q, int64_t now_ms, const struct sw_metric
 		gauge(out, "swarmwatch_swarms_linked", "Swarms counted towards a title.",
 		      st.torrents_linked);
 		rc = unique_peers(q, out, eb);
+	}
+	if (rc == SW_OK) {
+		struct daemon_out d = {.out = out};
+
+		rc = sw_query_daemon_stats(q, daemon_stat, &d, eb);
+		if (rc == SW_OK && d.updated_ms > 0) {
+			family(out, "swarmwatch_daemon_stats_timestamp_seconds", "gauge",
+			       "When the writing daemon last wrote its counters into the store.");
+			sw_buf_printf(out, "swarmwatch_daemon_stats_timestamp_seconds %.3f\n",
+			              (double)d.updated_ms / 1000.0);
+		}
 	}
 	sw_query_end(q);
 	if (rc != SW_OK)

@@ -536,3 +536,27 @@ int sw_query_stats(struct sw_query *q, struct sw_query_stats *st, struct sw_errb
 	st->schema_version = (int)version;
 	return rc;
 }
+
+int sw_query_daemon_stats(struct sw_query *q, sw_query_daemon_stat_fn fn, void *ctx,
+                          struct sw_errbuf *eb)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	if (q->version < 5)
+		return SW_OK;
+	rc = prepare(q, "SELECT name, labels, value, updated FROM daemon_stats ORDER BY name, labels",
+	             NULL, &st, eb);
+	while (rc == SW_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *labels = (const char *)sqlite3_column_text(st, 1);
+
+		if (name != NULL)
+			fn(ctx, name, labels != NULL ? labels : "", sqlite3_column_int64(st, 2),
+			   sqlite3_column_int64(st, 3));
+	}
+	if (rc == SW_OK && step != SQLITE_DONE)
+		rc = dberr(q, "daemon stats", eb);
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -143,4 +143,14 @@ int sw_query_series(struct sw_query *q, int64_t title_id, const struct sw_query_
 
 int sw_query_stats(struct sw_query *q, struct sw_query_stats *st, struct sw_errbuf *eb);
 
+/*
+ * The writing daemon's counters (schema 5: daemon_stats), ordered by name
+ * and labels: fn gets each with the time it was written.  A file of an
+ * older schema, or one no daemon wrote to, has none.
+ */
+typedef void (*sw_query_daemon_stat_fn)(void *ctx, const char *name, const char *labels,
+                                        int64_t value, int64_t updated_ms);
+int sw_query_daemon_stats(struct sw_query *q, sw_query_daemon_stat_fn fn, void *ctx,
+                          struct sw_errbuf *eb);
+
 #endif /* SW_STORE_QUERY_H */

@@ -1707,3 +1707,44 @@ int sw_store_sqlite_trackers(struct sw_sink *sink, const uint8_t infohash[SW_INF
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int sw_store_sqlite_put_stats(struct sw_sink *sink, const struct sw_store_stat *stats, size_t n,
+                              int64_t now_ms, struct sw_errbuf *eb)
+{
+	struct sqlite_sink *s = (struct sqlite_sink *)sink;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!sw_store_sqlite_is(sink))
+		return sw_errbuf_set(eb, SW_E_INVALID, "store: not an sqlite sink");
+	rc = drain(s, false, eb);
+	if (rc != SW_OK)
+		return rc;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; DELETE FROM daemon_stats", NULL, NULL, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO daemon_stats(name, labels, value, "
+	                              "updated) VALUES (?1, ?2, ?3, ?4)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		rc = sw_store_sqlite_dberr(eb, s->db, "save daemon stats");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(st, 1, stats[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, stats[i].labels != NULL ? stats[i].labels : "", -1,
+		                  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, stats[i].value);
+		sqlite3_bind_int64(st, 4, now_ms);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = sw_store_sqlite_dberr(eb, s->db, "save daemon stats");
+			goto out;
+		}
+		sqlite3_reset(st);
+	}
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = sw_store_sqlite_dberr(eb, s->db, "save daemon stats");
+out:
+	sqlite3_finalize(st);
+	if (rc != SW_OK && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}

@@ -94,4 +94,18 @@ typedef void (*sw_store_tracker_fn)(void *ctx, const char *url);
 int sw_store_sqlite_trackers(struct sw_sink *sink, const uint8_t infohash[SW_INFOHASH_LEN],
                              sw_store_tracker_fn fn, void *ctx, struct sw_errbuf *eb);
 
+/*
+ * The writing daemon's own counters and gauges (schema 5), for `serve`'s
+ * /metrics: put_stats replaces every row with these n, stamped now_ms.  A
+ * name is a Prometheus metric name (counters end in "_total"); labels is
+ * the text between the braces ("" for none), written by the caller.
+ */
+struct sw_store_stat {
+	const char *name;
+	const char *labels;
+	int64_t value;
+};
+int sw_store_sqlite_put_stats(struct sw_sink *sink, const struct sw_store_stat *stats, size_t n,
+                              int64_t now_ms, struct sw_errbuf *eb);
+
 #endif /* SW_STORE_SQLITE_H */

@@ -41,6 +41,8 @@
  *      instead of the per-tier ones and the country one: every tier count
  *      is a range scan of it (first_seen is never after a tier's first
  *      time), and each index cost the writer as much as the table.
+ *      daemon_stats: the writing daemon's counters (messages, errors,
+ *      swarms, peers held), replaced on each of its flushes, for /metrics.
  *
  * Integers stored for sources and tiers are the enum values of
  * core/types.h; the static asserts in sqlite.c pin them.
@@ -178,7 +180,13 @@ static const char *const migrations[SW_STORE_SQLITE_SCHEMA_VERSION] = {
 	"DROP INDEX peers_title_verified;\n"
 	"DROP INDEX peers_title_country;\n"
 	"CREATE INDEX peers_title_seen\n"
-	"  ON peers(title_id, first_seen, country, first_connectable, first_verified, last_seen);\n",
+	"  ON peers(title_id, first_seen, country, first_connectable, first_verified, last_seen);\n"
+	"CREATE TABLE daemon_stats(\n"
+	"  name TEXT NOT NULL,\n"
+	"  labels TEXT NOT NULL,\n"
+	"  value INTEGER NOT NULL,\n"
+	"  updated INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (name, labels)) WITHOUT ROWID;\n",
 };
 /* clang-format on */
 

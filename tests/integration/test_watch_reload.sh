@@ -9,6 +9,7 @@
 #   - A broken watchlist on SIGHUP is refused with file:line and the daemon
 #     keeps running with the one it has.
 #   - SIGTERM stops it cleanly (exit 0, the JSON summary printed).
+#   - `serve`'s /metrics shows the daemon's counters it left in the store.
 #   - A bad watchlist at start exits 2 naming file and line.
 # No peer is involved (magnets of nobody, --no-dht): nothing leaves the host.
 set -u
@@ -76,6 +77,43 @@ d = json.load(open(sys.argv[1]))
 got = sorted((t["name"], t["title"]) for t in d["torrents"])
 sys.exit(0 if got == [("Annie 2014 DVDSCR X264 AAC-P2P", "Annie"),
                       ("Fury.2014.DVDScr.XVID.AC3.HQ.Hive-CM8", "Fury")] else 1)
+EOF
+)"
+# The daemon's counters, written into the store at each flush and on exit,
+# are what `serve`'s /metrics shows of it (Prometheus text, parsed by the
+# client library's own parser).
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$SW" serve --db "$W/w.db" --listen "127.0.0.1:$port" 2>"$W/serve.log" &
+pid=$!
+for _ in $(seq 100); do
+	curl -s -o "$W/metrics.txt" "http://127.0.0.1:$port/metrics" && break
+	sleep 0.1
+done
+kill "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+pid=
+check "/metrics: the daemon's swarms, polls and errors, as the summary says" "$(yes_if /usr/bin/python3 - "$W/metrics.txt" "$W/out.json" <<'EOF'
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+summary = json.load(open(sys.argv[2]))
+got = {}
+for fam in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in fam.samples:
+        got[(s.name, tuple(sorted(s.labels.items())))] = s.value
+def v(name, **labels):
+    return got.get((name, tuple(sorted(labels.items()))))
+ok = (v("swarmwatch_daemon_swarms", state="watched") == summary["swarms"]
+      and v("swarmwatch_daemon_swarms", state="linked") == summary["linked"]
+      and sum(v("swarmwatch_daemon_swarms", state=k) for k in ("linked", "pending", "rejected"))
+          == summary["swarms"] == 2
+      and v("swarmwatch_daemon_messages_total", kind="feed_polls") >= 2
+      and v("swarmwatch_daemon_errors_total", kind="store") == 0
+      and v("swarmwatch_daemon_errors_total", kind="feed") == 0
+      and v("swarmwatch_daemon_uptime_seconds") >= 5
+      and v("swarmwatch_daemon_stats_timestamp_seconds") > 1.7e9)
+if not ok:
+    print({k: x for k, x in got.items() if "daemon" in k[0]}, file=sys.stderr)
+sys.exit(0 if ok else 1)
 EOF
 )"
 printf '[swarmwatch]\ndatabase = x.db\n\n[title "Fury"]\nyaer = 2014\n' >"$W/bad.ini"

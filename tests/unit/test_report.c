@@ -489,6 +489,57 @@ static void test_metrics(void **state)
 	sw_buf_deinit(&out);
 }
 
+/*
+ * The writing daemon's counters reach /metrics through the store: typed by
+ * name, labelled, and whatever is not a metric of the daemon's is left out.
+ */
+static void test_daemon_metrics(void **state)
+{
+	struct ctx *c = *state;
+	const struct sw_store_stat st[] = {
+	    {"swarmwatch_daemon_errors_total", "kind=store", 2},
+	    {"swarmwatch_daemon_errors_total", "kind=dht_malformed", 7},
+	    {"swarmwatch_daemon_swarms", "state=linked", 4},
+	    {"swarmwatch_daemon_uptime_seconds", "", 90},
+	    {"swarmwatch_daemon_bad name", "", 1},       /* not a metric name */
+	    {"swarmwatch_daemon_peers", "tier", 1},      /* labels without a value */
+	    {"swarmwatch_daemon_peers", "ti er=seen", 1}, /* not a label name */
+	    {"swarmwatch_titles", "", 99},               /* one of ours, not the daemon's */
+	    {"swarmwatch_daemon_messages_total", "kind=a\"b\nc", 5},
+	};
+	struct sw_sink *sink = NULL;
+	struct sw_query *q = NULL;
+	struct sw_errbuf eb = {{0}};
+	struct sw_buf out;
+	const char *text;
+
+	assert_int_equal(sw_store_sqlite_open(c->path, NULL, &sink, &eb), SW_OK);
+	assert_int_equal(sw_store_sqlite_put_stats(sink, st, sizeof(st) / sizeof(st[0]),
+	                                           P2 + 5 * MIN, &eb),
+	                 SW_OK);
+	assert_int_equal(sw_sink_close(sink, &eb), SW_OK);
+
+	sw_buf_init(&out, 1 << 20);
+	assert_int_equal(sw_query_open(c->path, &q, &eb), SW_OK);
+	assert_int_equal(sw_report_metrics(q, P2 + 30 * MIN, NULL, 0, &out, &eb), SW_OK);
+	text = (const char *)out.data;
+	assert_non_null(strstr(text, "# TYPE swarmwatch_daemon_errors_total counter\n"
+	                             "swarmwatch_daemon_errors_total{kind=\"dht_malformed\"} 7\n"
+	                             "swarmwatch_daemon_errors_total{kind=\"store\"} 2\n"));
+	assert_non_null(strstr(text, "# TYPE swarmwatch_daemon_swarms gauge\n"
+	                             "swarmwatch_daemon_swarms{state=\"linked\"} 4\n"));
+	assert_non_null(strstr(text, "\nswarmwatch_daemon_uptime_seconds 90\n"));
+	assert_non_null(
+	    strstr(text, "swarmwatch_daemon_messages_total{kind=\"a\\\"b\\nc\"} 5\n"));
+	assert_non_null(strstr(text, "\nswarmwatch_daemon_stats_timestamp_seconds 1417482300.000\n"));
+	assert_null(strstr(text, "bad name"));
+	assert_null(strstr(text, "swarmwatch_daemon_peers"));
+	assert_null(strstr(text, " 99\n"));
+	assert_non_null(strstr(text, "\nswarmwatch_titles 3\n"));
+	sw_query_close(q);
+	sw_buf_deinit(&out);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +553,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_html),
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_daemon_metrics),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--make-store") == 0)
