@@ -988,6 +988,16 @@ static int print_json(struct count *c)
 		sw_json_uint(&j, sw_peerset_unique_ips(c->peers, SW_TIER_PROVEN));
 	}
 	sw_json_obj_end(&j);
+	/* IPv6 per /64 (an IPv4 address is its own network), as the report's. */
+	sw_json_key(&j, "unique_networks");
+	sw_json_obj_begin(&j);
+	sw_json_key(&j, "seen");
+	sw_json_uint(&j, sw_peerset_unique_nets(c->peers, SW_TIER_SEEN));
+	sw_json_key(&j, "connectable");
+	sw_json_uint(&j, sw_peerset_unique_nets(c->peers, SW_TIER_CONNECTABLE));
+	sw_json_key(&j, "verified");
+	sw_json_uint(&j, sw_peerset_unique_nets(c->peers, SW_TIER_VERIFIED));
+	sw_json_obj_end(&j);
 	sw_json_key(&j, "rejected");
 	sw_json_uint(&j, sw_peerset_unique_ips(c->rejected, SW_TIER_SEEN));
 	sw_json_key(&j, "by_source");
@@ -1038,6 +1048,12 @@ static int print_summary(struct count *c)
 	if (c->o.prove)
 		printf(", %zu proven", sw_peerset_unique_ips(c->peers, SW_TIER_PROVEN));
 	printf("\n");
+	if (sw_peerset_unique_nets(c->peers, SW_TIER_SEEN) != sw_peerset_unique_ips(c->peers,
+										    SW_TIER_SEEN))
+		printf("networks:     %zu seen, %zu connectable, %zu verified (IPv6 per /64)\n",
+		       sw_peerset_unique_nets(c->peers, SW_TIER_SEEN),
+		       sw_peerset_unique_nets(c->peers, SW_TIER_CONNECTABLE),
+		       sw_peerset_unique_nets(c->peers, SW_TIER_VERIFIED));
 	printf("by source:    tracker %zu, dht %zu, dht-passive %zu, pex %zu, incoming %zu\n",
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_TRACKER),
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_DHT),

@@ -1,6 +1,7 @@
 /* peerset.c - exact peer and IP sets with seeded hashing (see peerset.h). */
 #include "count/peerset.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,6 +265,47 @@ size_t sw_peerset_unique_ips(const struct sw_peerset *ps, enum sw_tier t)
 	for (int i = (int)t; i < SW_TIER_COUNT; i++)
 		n += ps->ips_at_tier[i];
 	return n;
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static bool is_v4_mapped(const uint8_t ip[16])
+{
+	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	return memcmp(ip, pfx, sizeof(pfx)) == 0;
+}
+
+size_t sw_peerset_unique_nets(const struct sw_peerset *ps, enum sw_tier t)
+{
+	uint64_t *v6 = NULL;
+	size_t n_v4 = 0, n_v6 = 0, nets = 0;
+
+	for (size_t i = 0; i < ps->nips; i++) {
+		const struct ipent *e = &ps->ips[i];
+
+		if (e->tier < t)
+			continue;
+		if (e->ip.family == AF_INET6 && !is_v4_mapped(e->ip.ip)) {
+			if (v6 == NULL && (v6 = malloc(ps->nips * sizeof(*v6))) == NULL)
+				return sw_peerset_unique_ips(ps, t); /* no memory: per address */
+			memcpy(&v6[n_v6++], e->ip.ip, 8);
+		} else {
+			n_v4++;
+		}
+	}
+	if (n_v6 > 0) {
+		qsort(v6, n_v6, sizeof(*v6), prefix_cmp);
+		for (size_t i = 0; i < n_v6; i++)
+			nets += i == 0 || v6[i] != v6[i - 1];
+	}
+	free(v6);
+	return n_v4 + nets;
 }
 
 size_t sw_peerset_unique_ips_from(const struct sw_peerset *ps, enum sw_source s)

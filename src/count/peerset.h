@@ -63,6 +63,12 @@ size_t sw_peerset_size(const struct sw_peerset *ps);              /* peers */
 struct sw_peer *sw_peerset_at(const struct sw_peerset *ps, size_t i); /* first-seen order */
 /* Distinct IPs whose best tier is at least t. */
 size_t sw_peerset_unique_ips(const struct sw_peerset *ps, enum sw_tier t);
+/*
+ * Distinct networks among the IPs whose best tier is at least t: an IPv4
+ * address (or IPv4-mapped IPv6 one) is its own, IPv6 addresses count per
+ * /64.  Computed when asked (a sort of the IPv6 prefixes), for summaries.
+ */
+size_t sw_peerset_unique_nets(const struct sw_peerset *ps, enum sw_tier t);
 /* Distinct IPs named at least once by source s. */
 size_t sw_peerset_unique_ips_from(const struct sw_peerset *ps, enum sw_source s);
 uint64_t sw_peerset_overflow(const struct sw_peerset *ps);

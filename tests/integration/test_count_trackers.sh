@@ -42,6 +42,9 @@ check("swarm of >= 60 peers from >= 4 implementations",
       len(want) >= 60 and len(clients) >= 4, "%d peers, %s" % (len(want), clients))
 check("unique_ips.seen == truth (%d)" % len(want), count["unique_ips"]["seen"] == len(want),
       "got %d" % count["unique_ips"]["seen"])
+nets = {ip if ":" not in ip else ":".join(ip.split(":")[:4]) for ip in want}
+check("unique_networks.seen == the truth's networks (%d)" % len(nets),
+      count["unique_networks"]["seen"] == len(nets), str(count.get("unique_networks")))
 check("no peer missing", not (want - got), str(sorted(want - got)))
 check("no peer extra", not (got - want), str(sorted(got - want)))
 check("every (ip, port) as in truth",

@@ -62,6 +62,32 @@ static void test_tiers(void **state)
 	sw_peerset_free(ps);
 }
 
+/* IPv6 per /64, IPv4 (and IPv4-mapped) per address; by tier. */
+static void test_networks(void **state)
+{
+	struct sw_peerset *ps;
+	const char *seen[] = {"[2001:db8:1:2::1]:1", "[2001:db8:1:2::2]:1", "[2001:db8:1:3::1]:1",
+	                      "1.2.3.4:1", "1.2.3.5:1", "[::ffff:1.2.3.6]:1"};
+	struct sw_peer *p;
+
+	(void)state;
+	assert_int_equal(sw_peerset_new(100, 1, &ps), 0);
+	assert_int_equal(sw_peerset_unique_nets(ps, SW_TIER_SEEN), 0);
+	for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++) {
+		struct sw_addr a = addr(seen[i]);
+
+		p = sw_peerset_add(ps, &a, SW_SOURCE_TRACKER, 1, NULL);
+		if (i == 1 || i == 4) /* one of the shared /64, one IPv4 */
+			sw_peerset_raise_tier(ps, p, SW_TIER_CONNECTABLE);
+	}
+	assert_int_equal(sw_peerset_unique_ips(ps, SW_TIER_SEEN), 6);
+	/* 2001:db8:1:2::/64, 2001:db8:1:3::/64, and three IPv4 addresses */
+	assert_int_equal(sw_peerset_unique_nets(ps, SW_TIER_SEEN), 5);
+	assert_int_equal(sw_peerset_unique_nets(ps, SW_TIER_CONNECTABLE), 2);
+	assert_int_equal(sw_peerset_unique_nets(ps, SW_TIER_VERIFIED), 0);
+	sw_peerset_free(ps);
+}
+
 static void test_many_and_cap(void **state)
 {
 	struct sw_peerset *ps;
@@ -97,6 +123,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ports_of_one_ip_count_once),
 		cmocka_unit_test(test_tiers),
+		cmocka_unit_test(test_networks),
 		cmocka_unit_test(test_many_and_cap),
 	};
 	return cmocka_run_group_tests_name("peerset", tests, NULL, NULL);
