@@ -958,11 +958,28 @@ static void json_peers(struct count *c, struct sw_json *j)
 	sw_json_arr_end(j);
 }
 
+/* "key": {"seen": n[0], "connectable": n[1], "verified": n[2]...}, tiers up to last. */
+static void json_tiers(struct sw_json *j, const char *key, const size_t n[SW_TIER_COUNT],
+		       enum sw_tier last)
+{
+	static const char *const names[SW_TIER_COUNT] = {"seen", "connectable", "verified",
+							  "proven"};
+
+	sw_json_key(j, key);
+	sw_json_obj_begin(j);
+	for (int t = 0; t <= (int)last; t++) {
+		sw_json_key(j, names[t]);
+		sw_json_uint(j, n[t]);
+	}
+	sw_json_obj_end(j);
+}
+
 static int print_json(struct count *c)
 {
 	struct sw_buf out;
 	struct sw_json j;
 	char hex[2 * SW_INFOHASH_LEN + 1];
+	size_t ips[SW_TIER_COUNT], nets[SW_TIER_COUNT];
 	int rc;
 
 	sw_buf_init(&out, SIZE_MAX / 2);
@@ -975,29 +992,12 @@ static int print_json(struct count *c)
 	sw_json_str(&j, c->name);
 	sw_json_key(&j, "duration_s");
 	sw_json_double(&j, (double)(sw_time_mono_ms() - c->started) / 1000.0);
-	sw_json_key(&j, "unique_ips");
-	sw_json_obj_begin(&j);
-	sw_json_key(&j, "seen");
-	sw_json_uint(&j, sw_peerset_unique_ips(c->peers, SW_TIER_SEEN));
-	sw_json_key(&j, "connectable");
-	sw_json_uint(&j, sw_peerset_unique_ips(c->peers, SW_TIER_CONNECTABLE));
-	sw_json_key(&j, "verified");
-	sw_json_uint(&j, sw_peerset_unique_ips(c->peers, SW_TIER_VERIFIED));
-	if (c->o.prove) {
-		sw_json_key(&j, "proven");
-		sw_json_uint(&j, sw_peerset_unique_ips(c->peers, SW_TIER_PROVEN));
-	}
-	sw_json_obj_end(&j);
+	for (int t = 0; t < SW_TIER_COUNT; t++)
+		ips[t] = sw_peerset_unique_ips(c->peers, (enum sw_tier)t);
+	sw_peerset_unique_nets(c->peers, nets);
+	json_tiers(&j, "unique_ips", ips, c->o.prove ? SW_TIER_PROVEN : SW_TIER_VERIFIED);
 	/* IPv6 per /64 (an IPv4 address is its own network), as the report's. */
-	sw_json_key(&j, "unique_networks");
-	sw_json_obj_begin(&j);
-	sw_json_key(&j, "seen");
-	sw_json_uint(&j, sw_peerset_unique_nets(c->peers, SW_TIER_SEEN));
-	sw_json_key(&j, "connectable");
-	sw_json_uint(&j, sw_peerset_unique_nets(c->peers, SW_TIER_CONNECTABLE));
-	sw_json_key(&j, "verified");
-	sw_json_uint(&j, sw_peerset_unique_nets(c->peers, SW_TIER_VERIFIED));
-	sw_json_obj_end(&j);
+	json_tiers(&j, "unique_networks", nets, SW_TIER_VERIFIED);
 	sw_json_key(&j, "rejected");
 	sw_json_uint(&j, sw_peerset_unique_ips(c->rejected, SW_TIER_SEEN));
 	sw_json_key(&j, "by_source");
@@ -1036,6 +1036,7 @@ static int print_json(struct count *c)
 static int print_summary(struct count *c)
 {
 	char hex[2 * SW_INFOHASH_LEN + 1];
+	size_t nets[SW_TIER_COUNT];
 
 	sw_hex_encode(c->infohash, SW_INFOHASH_LEN, hex);
 	printf("swarm:        %s%s%s%s\n", hex, c->name ? " (" : "", c->name ? c->name : "",
@@ -1048,12 +1049,10 @@ static int print_summary(struct count *c)
 	if (c->o.prove)
 		printf(", %zu proven", sw_peerset_unique_ips(c->peers, SW_TIER_PROVEN));
 	printf("\n");
-	if (sw_peerset_unique_nets(c->peers, SW_TIER_SEEN) != sw_peerset_unique_ips(c->peers,
-										    SW_TIER_SEEN))
+	sw_peerset_unique_nets(c->peers, nets);
+	if (nets[SW_TIER_SEEN] != sw_peerset_unique_ips(c->peers, SW_TIER_SEEN))
 		printf("networks:     %zu seen, %zu connectable, %zu verified (IPv6 per /64)\n",
-		       sw_peerset_unique_nets(c->peers, SW_TIER_SEEN),
-		       sw_peerset_unique_nets(c->peers, SW_TIER_CONNECTABLE),
-		       sw_peerset_unique_nets(c->peers, SW_TIER_VERIFIED));
+		       nets[SW_TIER_SEEN], nets[SW_TIER_CONNECTABLE], nets[SW_TIER_VERIFIED]);
 	printf("by source:    tracker %zu, dht %zu, dht-passive %zu, pex %zu, incoming %zu\n",
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_TRACKER),
 	       sw_peerset_unique_ips_from(c->peers, SW_SOURCE_DHT),

@@ -1,7 +1,6 @@
 /* peerset.c - exact peer and IP sets with seeded hashing (see peerset.h). */
 #include "count/peerset.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,45 +266,49 @@ size_t sw_peerset_unique_ips(const struct sw_peerset *ps, enum sw_tier t)
 	return n;
 }
 
-static int prefix_cmp(const void *a, const void *b)
+/* An IPv6 IP's /64 and its best tier, sorted by prefix for counting. */
+struct net_tier {
+	uint64_t prefix;
+	uint8_t tier;
+};
+
+static int net_cmp(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct net_tier *)a)->prefix, y = ((const struct net_tier *)b)->prefix;
 
 	return (x > y) - (x < y);
 }
 
-static bool is_v4_mapped(const uint8_t ip[16])
+void sw_peerset_unique_nets(const struct sw_peerset *ps, size_t out[SW_TIER_COUNT])
 {
-	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	return memcmp(ip, pfx, sizeof(pfx)) == 0;
-}
-
-size_t sw_peerset_unique_nets(const struct sw_peerset *ps, enum sw_tier t)
-{
-	uint64_t *v6 = NULL;
-	size_t n_v4 = 0, n_v6 = 0, nets = 0;
+	struct net_tier *v6 = malloc((ps->nips ? ps->nips : 1) * sizeof(*v6));
+	size_t at[SW_TIER_COUNT] = {0}, n_v6 = 0; /* networks whose best tier is exactly t */
 
 	for (size_t i = 0; i < ps->nips; i++) {
 		const struct ipent *e = &ps->ips[i];
 
-		if (e->tier < t)
+		/* sw_addr_init_v6() made every IPv4-mapped address IPv4 */
+		if (e->ip.family != AF_INET6 || v6 == NULL) { /* no memory: per address */
+			at[e->tier]++;
 			continue;
-		if (e->ip.family == AF_INET6 && !is_v4_mapped(e->ip.ip)) {
-			if (v6 == NULL && (v6 = malloc(ps->nips * sizeof(*v6))) == NULL)
-				return sw_peerset_unique_ips(ps, t); /* no memory: per address */
-			memcpy(&v6[n_v6++], e->ip.ip, 8);
-		} else {
-			n_v4++;
 		}
+		memcpy(&v6[n_v6].prefix, e->ip.ip, 8);
+		v6[n_v6++].tier = e->tier;
 	}
 	if (n_v6 > 0) {
-		qsort(v6, n_v6, sizeof(*v6), prefix_cmp);
-		for (size_t i = 0; i < n_v6; i++)
-			nets += i == 0 || v6[i] != v6[i - 1];
+		qsort(v6, n_v6, sizeof(*v6), net_cmp);
+		for (size_t i = 0, j; i < n_v6; i = j) {
+			uint8_t best = v6[i].tier;
+
+			for (j = i + 1; j < n_v6 && v6[j].prefix == v6[i].prefix; j++)
+				if (v6[j].tier > best)
+					best = v6[j].tier;
+			at[best]++;
+		}
 	}
 	free(v6);
-	return n_v4 + nets;
+	for (int t = SW_TIER_COUNT - 1; t >= 0; t--)
+		out[t] = at[t] + (t + 1 < SW_TIER_COUNT ? out[t + 1] : 0);
 }
 
 size_t sw_peerset_unique_ips_from(const struct sw_peerset *ps, enum sw_source s)

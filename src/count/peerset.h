@@ -64,11 +64,12 @@ struct sw_peer *sw_peerset_at(const struct sw_peerset *ps, size_t i); /* first-s
 /* Distinct IPs whose best tier is at least t. */
 size_t sw_peerset_unique_ips(const struct sw_peerset *ps, enum sw_tier t);
 /*
- * Distinct networks among the IPs whose best tier is at least t: an IPv4
- * address (or IPv4-mapped IPv6 one) is its own, IPv6 addresses count per
- * /64.  Computed when asked (a sort of the IPv6 prefixes), for summaries.
+ * Distinct networks per tier: out[t] counts the networks with an IP whose
+ * best tier is at least t.  An IPv4 address is its own network, IPv6
+ * addresses count per /64.  Computed when asked (one sort of the IPv6
+ * prefixes), for summaries.
  */
-size_t sw_peerset_unique_nets(const struct sw_peerset *ps, enum sw_tier t);
+void sw_peerset_unique_nets(const struct sw_peerset *ps, size_t out[SW_TIER_COUNT]);
 /* Distinct IPs named at least once by source s. */
 size_t sw_peerset_unique_ips_from(const struct sw_peerset *ps, enum sw_source s);
 uint64_t sw_peerset_overflow(const struct sw_peerset *ps);

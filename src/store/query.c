@@ -64,46 +64,33 @@ static int prepare(struct sw_query *q, const char *sql, const struct params *p, 
 	return SW_OK;
 }
 
-/* First column of a one-row query; NULL or no row reads as null_value. */
-static int query_i64(struct sw_query *q, const char *sql, const struct params *p,
-                     int64_t null_value, int64_t *out, struct sw_errbuf *eb)
+/* The first n columns of sql's one row; NULL, or no row, reads as null_value. */
+static int query_cols(struct sw_query *q, const char *sql, const struct params *p, int n,
+                      int64_t null_value, int64_t *out, struct sw_errbuf *eb)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare(q, sql, p, &st, eb);
+	int rc = prepare(q, sql, p, &st, eb), step;
 
 	if (rc != SW_OK)
 		return rc;
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? null_value
-		                                                 : sqlite3_column_int64(st, 0);
-		break;
-	case SQLITE_DONE: *out = null_value; break;
-	default: rc = dberr(q, "query", eb);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW || step == SQLITE_DONE) {
+		for (int i = 0; i < n; i++)
+			out[i] = step == SQLITE_DONE || sqlite3_column_type(st, i) == SQLITE_NULL
+			             ? null_value
+			             : sqlite3_column_int64(st, i);
+	} else {
+		rc = dberr(q, "query", eb);
 	}
 	sqlite3_finalize(st);
 	return rc;
 }
 
-/* The first n columns of sql's one row, each NULL as 0 (no row: all 0). */
-static int query_cols(struct sw_query *q, const char *sql, const struct params *p, int n,
-                      int64_t *out, struct sw_errbuf *eb)
+/* The first column of a one-row query. */
+static int query_i64(struct sw_query *q, const char *sql, const struct params *p,
+                     int64_t null_value, int64_t *out, struct sw_errbuf *eb)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = prepare(q, sql, p, &st, eb);
-
-	if (rc != SW_OK)
-		return rc;
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		for (int i = 0; i < n; i++)
-			out[i] = sqlite3_column_int64(st, i);
-		break;
-	case SQLITE_DONE: memset(out, 0, (size_t)n * sizeof(*out)); break;
-	default: rc = dberr(q, "query", eb);
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return query_cols(q, sql, p, 1, null_value, out, eb);
 }
 
 int sw_query_open(const char *path, struct sw_query **out, struct sw_errbuf *eb)
@@ -237,14 +224,11 @@ int sw_query_title_torrents(struct sw_query *q, int64_t title_id, int64_t *n_out
  * after its first_connectable or first_verified, so the first_seen bound
  * holds every peer a tier counts.
  */
-static const char *const unique_sql[2] = {
-    "SELECT count(*), count(CASE WHEN first_connectable <= ?2 THEN 1 END), "
-    "count(CASE WHEN first_verified <= ?2 THEN 1 END) "
-    "FROM peers WHERE title_id = ?1 AND first_seen <= ?2",
-    "SELECT count(*), count(CASE WHEN first_connectable <= ?2 THEN 1 END), "
-    "count(CASE WHEN first_verified <= ?2 THEN 1 END) "
-    "FROM peers WHERE title_id = ?1 AND first_seen <= ?2 AND last_seen >= ?3",
-};
+#define UNIQUE_SQL                                                                                 \
+	"SELECT count(*), count(CASE WHEN first_connectable <= ?2 THEN 1 END), "                   \
+	"count(CASE WHEN first_verified <= ?2 THEN 1 END) "                                        \
+	"FROM peers WHERE title_id = ?1 AND first_seen <= ?2"
+static const char *const unique_sql[2] = {UNIQUE_SQL, UNIQUE_SQL " AND last_seen >= ?3"};
 
 int sw_query_title_unique(struct sw_query *q, int64_t title_id, const struct sw_query_window *w,
                           int64_t n_out[SW_QUERY_TIERS], struct sw_errbuf *eb)
@@ -253,7 +237,7 @@ int sw_query_title_unique(struct sw_query *q, int64_t title_id, const struct sw_
 	int with_since = w->since_ms != SW_QUERY_NO_SINCE;
 
 	_Static_assert(SW_QUERY_TIERS == 3, "unique_sql counts three tiers");
-	return query_cols(q, unique_sql[with_since], &p, SW_QUERY_TIERS, n_out, eb);
+	return query_cols(q, unique_sql[with_since], &p, SW_QUERY_TIERS, 0, n_out, eb);
 }
 
 /*
@@ -282,7 +266,7 @@ int sw_query_title_unique_nets(struct sw_query *q, int64_t title_id,
 
 	if (rc != SW_OK || q->version < 4) /* no net yet: every address its own network */
 		return rc;
-	rc = query_cols(q, v6_sql[with_since], &p, SW_QUERY_TIERS, shared, eb);
+	rc = query_cols(q, v6_sql[with_since], &p, SW_QUERY_TIERS, 0, shared, eb);
 	for (int t = 0; t < SW_QUERY_TIERS && rc == SW_OK; t++)
 		n_out[t] -= shared[t];
 	return rc;

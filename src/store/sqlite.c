@@ -51,7 +51,6 @@
 
 #include <sqlite3.h>
 
-
 #include "core/buf.h"
 #include "core/json.h"
 #include "store/peer_agg.h"
@@ -138,9 +137,10 @@ enum stmt {
 	"net = coalesce(net, excluded.net)"
 /*
  * The row (bound as the upserts bind it) exists and the entry brings it
- * nothing but (perhaps) a later last_seen: no earlier first time, no higher tier, no
- * new country, asn or net.  Then updating last_seen alone is the whole
- * merge, and SQLite leaves every index without last_seen alone.
+ * nothing but (perhaps) a later last_seen: no earlier first time, no
+ * higher tier, no new country, asn or net.  Then updating last_seen alone
+ * is the whole merge, and SQLite leaves every index without last_seen
+ * alone.
  */
 #define NOTHING_NEW \
 	"first_seen <= ?3 AND best_tier >= ?5 " \
@@ -440,7 +440,7 @@ static int titled_cmp(const void *a, const void *b)
 	return c != 0 ? c : (xl > yl) - (xl < yl);
 }
 
-/* Bind entry e as the upserts and touches take it: ?1 = infohash or (if NULL) title_id. */
+/* Bind entry e as the add and upsert statements take it: ?1 = infohash or (if NULL) title_id. */
 static int bind_entry(sqlite3_stmt *st, const uint8_t *infohash, int64_t title_id,
                       const struct sw_peer_agg_entry *e)
 {
@@ -472,7 +472,7 @@ static int bind_entry(sqlite3_stmt *st, const uint8_t *infohash, int64_t title_i
  * The full merge (an upsert) rewrites every index of the row, so it is
  * the last resort.  A new address is a plain insert, and one seen again
  * usually needs only a later last_seen, which no index but the row's own
- * and the covering peers_title_country holds: both are the add statement,
+ * and the covering peers_title_seen holds: both are the add statement,
  * and only when that changed nothing does the full merge run.
  */
 static int upsert_entry(struct sqlite_sink *s, const uint8_t *infohash, int64_t title_id,
@@ -858,9 +858,8 @@ static int wait_idle(struct sqlite_sink *s, struct sw_errbuf *eb)
 {
 	int rc;
 
+	wait_writer(s);
 	pthread_mutex_lock(&s->mu);
-	while (s->q_len > 0)
-		pthread_cond_wait(&s->cv_done, &s->mu);
 	rc = take_error(s, eb);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
@@ -905,55 +904,12 @@ static int get_batch(struct sqlite_sink *s, struct sw_errbuf *eb)
 	return SW_OK;
 }
 
-/*
- * Hand the current batch to the writer, with the fold window's agg if
- * fold_now (then switch to the other agg, once the writer is done with it).
- */
-static int post(struct sqlite_sink *s, bool fold_now, struct sw_errbuf *eb)
+/* The fold window was handed over: start the next one in aggs[cur_agg]. */
+static void new_window(struct sqlite_sink *s)
 {
-	struct batch *b = s->cur;
-
-	if (!s->thread_started && start_writer(s, eb) != SW_OK) {
-		/* No thread: write it here, as the batch it is. */
-		int rc = wait_idle(s, eb), rc2;
-
-		b->fold = fold_now;
-		b->agg = s->agg_oom ? NULL : &s->aggs[s->cur_agg];
-		rc2 = write_batch(s, b, eb);
-		b->n = 0;
-		b->text_len = 0;
-		if (fold_now) {
-			sw_peer_agg_reset(&s->aggs[s->cur_agg]);
-			s->agg_oom = false;
-			s->unfolded = 0;
-		}
-		return rc != SW_OK ? rc : rc2;
-	}
-	b->fold = fold_now;
-	b->agg = NULL;
-	pthread_mutex_lock(&s->mu);
-	if (fold_now) {
-		int next = !s->cur_agg;
-
-		if (!s->agg_oom) {
-			b->agg = &s->aggs[s->cur_agg];
-			s->agg_busy[s->cur_agg] = true;
-		}
-		while (s->agg_busy[next])
-			pthread_cond_wait(&s->cv_done, &s->mu);
-		s->cur_agg = next;
-	}
-	s->queue[(s->q_head + s->q_len) % MAX_BATCHES] = b;
-	s->q_len++;
-	pthread_cond_signal(&s->cv_work);
-	pthread_mutex_unlock(&s->mu);
-	if (fold_now) {
-		sw_peer_agg_reset(&s->aggs[s->cur_agg]);
-		s->agg_oom = false;
-		s->unfolded = 0;
-	}
-	s->cur = NULL;
-	return SW_OK;
+	sw_peer_agg_reset(&s->aggs[s->cur_agg]);
+	s->agg_oom = false;
+	s->unfolded = 0;
 }
 
 /*
@@ -973,12 +929,43 @@ static int drain(struct sqlite_sink *s, bool fold_now, struct sw_errbuf *eb)
 		rc = rc2;
 	b->n = 0;
 	b->text_len = 0;
-	if (fold_now) {
-		sw_peer_agg_reset(&s->aggs[s->cur_agg]);
-		s->agg_oom = false;
-		s->unfolded = 0;
-	}
+	if (fold_now)
+		new_window(s);
 	return rc;
+}
+
+/*
+ * Hand the current batch to the writer, with the fold window's agg if
+ * fold_now (then switch to the other agg, once the writer is done with it).
+ */
+static int post(struct sqlite_sink *s, bool fold_now, struct sw_errbuf *eb)
+{
+	struct batch *b = s->cur;
+
+	if (!s->thread_started && start_writer(s, eb) != SW_OK)
+		return drain(s, fold_now, eb); /* no thread: write it here */
+	b->fold = fold_now;
+	b->agg = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (fold_now) {
+		int next = !s->cur_agg;
+
+		if (!s->agg_oom) {
+			b->agg = &s->aggs[s->cur_agg];
+			s->agg_busy[s->cur_agg] = true;
+		}
+		while (s->agg_busy[next])
+			pthread_cond_wait(&s->cv_done, &s->mu);
+		s->cur_agg = next;
+	}
+	s->queue[(s->q_head + s->q_len) % MAX_BATCHES] = b;
+	s->q_len++;
+	pthread_cond_signal(&s->cv_work);
+	pthread_mutex_unlock(&s->mu);
+	if (fold_now)
+		new_window(s);
+	s->cur = NULL;
+	return SW_OK;
 }
 
 /* The caller wrote a row itself (scrape, torrent): commit if the batch is full. */
@@ -1574,9 +1561,17 @@ int sw_store_sqlite_torrents(struct sw_sink *sink, bool linked_only, sw_store_to
 	return rc;
 }
 
-int sw_store_sqlite_dht_save(struct sw_sink *sink, const uint8_t (*ids)[20],
-                             const struct sw_addr *addrs, size_t n, int64_t now_ms,
-                             struct sw_errbuf *eb)
+/* Binds row i of a replace_rows() table; returns an SQLITE_* code. */
+typedef int (*bind_row_fn)(sqlite3_stmt *st, size_t i, const void *ctx);
+
+/*
+ * Replace a small table's rows in one transaction of their own: everything
+ * queued is written first, then DELETE, then insert_sql bound by bind for
+ * rows 0..n-1.  Errors name what; a failure leaves the old rows.
+ */
+static int replace_rows(struct sw_sink *sink, const char *delete_sql, const char *insert_sql,
+                        bind_row_fn bind, const void *ctx, size_t n, const char *what,
+                        struct sw_errbuf *eb)
 {
 	struct sqlite_sink *s = (struct sqlite_sink *)sink;
 	sqlite3_stmt *st = NULL;
@@ -1587,34 +1582,58 @@ int sw_store_sqlite_dht_save(struct sw_sink *sink, const uint8_t (*ids)[20],
 	rc = drain(s, false, eb);
 	if (rc != SW_OK)
 		return rc;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; DELETE FROM dht_nodes", NULL, NULL, NULL) !=
-	        SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO dht_nodes(addr, port, id, saved) "
-	                              "VALUES (?1, ?2, ?3, ?4)",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		rc = sw_store_sqlite_dberr(eb, s->db, "save dht nodes");
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, delete_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, insert_sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = sw_store_sqlite_dberr(eb, s->db, what);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		size_t len = addrs[i].family == AF_INET ? SW_ADDR_V4_LEN : SW_ADDR_V6_LEN;
-
-		sqlite3_bind_blob(st, 1, addrs[i].ip, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, addrs[i].port);
-		sqlite3_bind_blob(st, 3, ids[i], 20, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, now_ms);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = sw_store_sqlite_dberr(eb, s->db, "save dht nodes");
+		if (bind(st, i, ctx) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+			rc = sw_store_sqlite_dberr(eb, s->db, what);
 			goto out;
 		}
 		sqlite3_reset(st);
 	}
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = sw_store_sqlite_dberr(eb, s->db, "save dht nodes");
+		rc = sw_store_sqlite_dberr(eb, s->db, what);
 out:
 	sqlite3_finalize(st);
 	if (rc != SW_OK && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
+}
+
+struct dht_rows {
+	const uint8_t (*ids)[20];
+	const struct sw_addr *addrs;
+	int64_t now_ms;
+};
+
+static int bind_dht_node(sqlite3_stmt *st, size_t i, const void *ctx)
+{
+	const struct dht_rows *r = ctx;
+	const struct sw_addr *a = &r->addrs[i];
+	size_t len = a->family == AF_INET ? SW_ADDR_V4_LEN : SW_ADDR_V6_LEN;
+	int b = SQLITE_OK;
+
+	b |= sqlite3_bind_blob(st, 1, a->ip, (int)len, SQLITE_STATIC);
+	b |= sqlite3_bind_int(st, 2, a->port);
+	b |= sqlite3_bind_blob(st, 3, r->ids[i], 20, SQLITE_STATIC);
+	b |= sqlite3_bind_int64(st, 4, r->now_ms);
+	return b;
+}
+
+int sw_store_sqlite_dht_save(struct sw_sink *sink, const uint8_t (*ids)[20],
+                             const struct sw_addr *addrs, size_t n, int64_t now_ms,
+                             struct sw_errbuf *eb)
+{
+	const struct dht_rows rows = {ids, addrs, now_ms};
+
+	return replace_rows(sink, "DELETE FROM dht_nodes",
+	                    "INSERT OR REPLACE INTO dht_nodes(addr, port, id, saved) "
+	                    "VALUES (?1, ?2, ?3, ?4)",
+	                    bind_dht_node, &rows, n, "save dht nodes", eb);
 }
 
 int sw_store_sqlite_dht_load(struct sw_sink *sink, sw_store_dht_node_fn fn, void *ctx,
@@ -1708,43 +1727,31 @@ int sw_store_sqlite_trackers(struct sw_sink *sink, const uint8_t infohash[SW_INF
 	return rc;
 }
 
+struct stat_rows {
+	const struct sw_store_stat *stats;
+	int64_t now_ms;
+};
+
+static int bind_stat(sqlite3_stmt *st, size_t i, const void *ctx)
+{
+	const struct stat_rows *r = ctx;
+	const struct sw_store_stat *x = &r->stats[i];
+	int b = SQLITE_OK;
+
+	b |= sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
+	b |= sqlite3_bind_text(st, 2, x->labels != NULL ? x->labels : "", -1, SQLITE_STATIC);
+	b |= sqlite3_bind_int64(st, 3, x->value);
+	b |= sqlite3_bind_int64(st, 4, r->now_ms);
+	return b;
+}
+
 int sw_store_sqlite_put_stats(struct sw_sink *sink, const struct sw_store_stat *stats, size_t n,
                               int64_t now_ms, struct sw_errbuf *eb)
 {
-	struct sqlite_sink *s = (struct sqlite_sink *)sink;
-	sqlite3_stmt *st = NULL;
-	int rc;
+	const struct stat_rows rows = {stats, now_ms};
 
-	if (!sw_store_sqlite_is(sink))
-		return sw_errbuf_set(eb, SW_E_INVALID, "store: not an sqlite sink");
-	rc = drain(s, false, eb);
-	if (rc != SW_OK)
-		return rc;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE; DELETE FROM daemon_stats", NULL, NULL, NULL) !=
-	        SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO daemon_stats(name, labels, value, "
-	                              "updated) VALUES (?1, ?2, ?3, ?4)",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		rc = sw_store_sqlite_dberr(eb, s->db, "save daemon stats");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_text(st, 1, stats[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, stats[i].labels != NULL ? stats[i].labels : "", -1,
-		                  SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, stats[i].value);
-		sqlite3_bind_int64(st, 4, now_ms);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = sw_store_sqlite_dberr(eb, s->db, "save daemon stats");
-			goto out;
-		}
-		sqlite3_reset(st);
-	}
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = sw_store_sqlite_dberr(eb, s->db, "save daemon stats");
-out:
-	sqlite3_finalize(st);
-	if (rc != SW_OK && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return replace_rows(sink, "DELETE FROM daemon_stats",
+	                    "INSERT OR REPLACE INTO daemon_stats(name, labels, value, updated) "
+	                    "VALUES (?1, ?2, ?3, ?4)",
+	                    bind_stat, &rows, n, "save daemon stats", eb);
 }
